@@ -1,0 +1,172 @@
+/**
+ * `createApp({ config, store, clock, logger })`: wires the parts explicitly —
+ * registry service → store → tailer → hub → streams, the sweeper, the HTTP
+ * routes — and returns them with an ordered `close()`. It does not listen;
+ * `start.ts` does.
+ */
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+import { AppError } from "./errors.js";
+import { Hub } from "./events/hub.js";
+import { Tailer } from "./events/tailer.js";
+import { agentsRoutes } from "./http/agents-routes.js";
+import { bearerOf } from "./http/auth.js";
+import { eventsRoutes } from "./http/events-routes.js";
+import { errorHandler, problem, sendProblem } from "./http/problem.js";
+import { systemRoutes } from "./http/system-routes.js";
+import { validatorCompiler } from "./http/validation.js";
+import { createMetrics } from "./metrics.js";
+import { createRegistry, type Clock } from "./registry/service.js";
+import { secretEquals } from "./registry/tokens.js";
+import type { Store } from "./store/store.js";
+import { Sweeper } from "./sweeper.js";
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Tailer catch-up poll (ms); PostgreSQL relies on it as a safety net behind NOTIFY. */
+  tailerPollMs?: number;
+}
+
+export interface App {
+  http: FastifyInstance;
+  hub: Hub;
+  tailer: Tailer;
+  registry: ReturnType<typeof createRegistry>;
+  sweeper: Sweeper;
+  /** Starts the tailer, the sweeper and the keep-alive timer. */
+  start(): Promise<void>;
+  /** Stops accepting, closes streams (spread over `spreadMs`), finishes in-flight requests, stops timers. Does not close the store. */
+  close(spreadMs?: number): Promise<void>;
+}
+
+export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
+
+export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
+  const onError = (err: unknown) => logger.error({ err }, "background task failed");
+  const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, onError });
+  const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
+  const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });
+  const sweeper = new Sweeper({ registry, store, config, clock, onError });
+  const metrics = createMetrics({ hub, store });
+
+  const http: FastifyInstance = Fastify({
+    loggerInstance: logger as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  http.setValidatorCompiler(validatorCompiler());
+  http.setErrorHandler(errorHandler);
+  http.addHook("onSend", async (request, reply, payload) => {
+    if (reply.statusCode >= 400) {
+      const type = String(reply.getHeader("content-type") ?? "");
+      if (type.startsWith("application/problem+json") && typeof payload === "string") {
+        const code = /"code":"([a-z_]+)"/.exec(payload)?.[1];
+        if (code) metrics.httpErrors.inc({ code });
+      }
+    }
+    if (logger.isLevelEnabled("debug")) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode }, "request");
+    return payload;
+  });
+
+  await http.register(swagger, {
+    openapi: {
+      info: {
+        title: "AgentMesh",
+        version: "0.1.0",
+        description: "A registry for AI agents that pushes every change to its watchers over Server-Sent Events.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  await http.register(swaggerUi, { routePrefix: "/docs" });
+
+  let writeLimit: Record<string, unknown> = {};
+  if (config.rateLimit > 0) {
+    await http.register(rateLimit, {
+      global: false,
+      keyGenerator: (request) => {
+        const h = request.headers.authorization;
+        // Keyed by the token when one is sent (many agents behind one address are
+        // many clients), else by address. The token is only a map key in memory.
+        return typeof h === "string" && h.length > 7 ? `t:${h.slice(7)}` : `a:${request.ip}`;
+      },
+      allowList: (request) => {
+        try {
+          return secretEquals(bearerOf(request), config.adminToken);
+        } catch {
+          return false;
+        }
+      },
+      errorResponseBuilder: (_request, context) =>
+        new AppError("rate_limited", `more than ${context.max} writes per second from this client; retry after ${Math.ceil(context.ttl / 1000)}s`, undefined, {
+          "Retry-After": String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        }),
+    });
+    writeLimit = { config: { rateLimit: { max: config.rateLimit, timeWindow: 1000 } } };
+  }
+
+  agentsRoutes(http, { registry, store, config, writeLimit });
+  eventsRoutes(http, { hub, store, config });
+  systemRoutes(http, { hub, store, config, metrics });
+  http.get("/openapi.json", { schema: { hide: true } }, async () => http.swagger());
+
+  const webRoot = config.webRoot ?? DEFAULT_WEB_ROOT;
+  const hasWeb = existsSync(join(webRoot, "index.html"));
+  if (hasWeb) {
+    await http.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: false,
+      setHeaders: (reply, path) => {
+        reply.header("Cache-Control", path.includes(`${"/"}assets${"/"}`) ? "public, max-age=31536000, immutable" : "no-cache");
+      },
+    });
+  }
+  http.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0];
+    const isApi = path.startsWith("/api/") || path === "/api";
+    if (request.method === "GET" && !isApi) {
+      if (hasWeb) return reply.header("Cache-Control", "no-cache").sendFile("index.html");
+      return reply
+        .type("text/html")
+        .send(`<!doctype html><title>AgentMesh</title><p>The dashboard is not built. Run <code>npm run build:web</code> (or <code>npm start</code>, which builds it).</p><p>API docs: <a href="/docs">/docs</a></p>`);
+    }
+    return sendProblem(reply, problem("not_found", `no route ${request.method} ${path}`));
+  });
+
+  let started = false;
+  return {
+    http,
+    hub,
+    tailer,
+    registry,
+    sweeper,
+    async start() {
+      await tailer.start();
+      hub.startKeepalive();
+      sweeper.start();
+      started = true;
+    },
+    async close(spreadMs = 1000) {
+      await sweeper.stop();
+      // Fastify stops accepting at once and waits for in-flight requests; the
+      // streams are in flight until the hub ends them, spread over `spreadMs`.
+      await Promise.all([http.close(), hub.shutdown(spreadMs, 2000)]);
+      if (started) await tailer.stop();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Configuration of `agentmesh serve`: every setting has a flag (`--offline-after`)
+ * and an environment variable (`AGENTMESH_OFFLINE_AFTER`); a flag wins over the
+ * variable, the variable over the default. Everything is validated once, at
+ * start-up, into one frozen object; a bad value stops start-up with a message
+ * that names the setting.
+ */
+import { resolve } from "node:path";
+
+export interface Config {
+  port: number;
+  host: string;
+  /** `sqlite:<path>` or a `postgres://` URL. */
+  database: string;
+  heartbeatIntervalMs: number;
+  offlineAfterMs: number;
+  sweepIntervalMs: number;
+  historyMaxEvents: number;
+  historyMaxAgeMs: number;
+  keepaliveMs: number;
+  maxStreams: number;
+  maxStreamsPerClient: number;
+  /** Bytes a stream may have queued on its socket before it is disconnected as a slow consumer. */
+  maxStreamBufferBytes: number;
+  adminToken: string | null;
+  registrationToken: string | null;
+  readToken: string | null;
+  /** Writes per client per second; 0 turns the limit off. */
+  rateLimit: number;
+  bodyLimitBytes: number;
+  trustStep: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Directory of the built dashboard, or null to serve none. */
+  webRoot: string | null;
+  /** PostgreSQL pool size (ignored for SQLite). */
+  dbPoolSize: number;
+}
+
+type Kind = "port" | "string" | "duration" | "int" | "number" | "token" | "level" | "path";
+
+interface Setting {
+  key: keyof Config;
+  flag: string;
+  kind: Kind;
+  default: string | null;
+  help: string;
+}
+
+/** Every setting, its flag, its default and what it does; the README's table comes from here. */
+export const SETTINGS: readonly Setting[] = [
+  { key: "port", flag: "port", kind: "port", default: "8000", help: "TCP port to listen on (0 = any free port)" },
+  { key: "host", flag: "host", kind: "string", default: "127.0.0.1", help: "Address to listen on; 0.0.0.0 to expose" },
+  { key: "database", flag: "database", kind: "string", default: "sqlite:./data/agentmesh.db", help: "sqlite:<file> or postgres://user@host/db" },
+  { key: "heartbeatIntervalMs", flag: "heartbeat-interval", kind: "duration", default: "10s", help: "Interval heartbeat answers ask agents for" },
+  { key: "offlineAfterMs", flag: "offline-after", kind: "duration", default: "30s", help: "Silence after which an agent is marked offline" },
+  { key: "sweepIntervalMs", flag: "sweep-interval", kind: "duration", default: "1s", help: "How often the health sweeper runs" },
+  { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
+  { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
+  { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Interval of keep-alive comments on event streams" },
+  { key: "maxStreams", flag: "max-streams", kind: "int", default: "10000", help: "Concurrent event streams, in total" },
+  { key: "maxStreamsPerClient", flag: "max-streams-per-client", kind: "int", default: "1000", help: "Concurrent event streams per client address" },
+  { key: "maxStreamBufferBytes", flag: "max-stream-buffer", kind: "int", default: "1048576", help: "Bytes queued on a stream before it is dropped as a slow consumer" },
+  { key: "adminToken", flag: "admin-token", kind: "token", default: null, help: "Token that may update or remove any agent" },
+  { key: "registrationToken", flag: "registration-token", kind: "token", default: null, help: "If set, new registrations must present it" },
+  { key: "readToken", flag: "read-token", kind: "token", default: null, help: "If set, reads and the stream require it (or the dashboard's session cookie)" },
+  { key: "rateLimit", flag: "rate-limit", kind: "int", default: "20", help: "Writes per client per second; 0 turns it off" },
+  { key: "bodyLimitBytes", flag: "body-limit", kind: "int", default: "65536", help: "Largest accepted request body, in bytes" },
+  { key: "trustStep", flag: "trust-step", kind: "number", default: "0.01", help: "Smallest trust move that is published" },
+  { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },
+  { key: "webRoot", flag: "web-root", kind: "path", default: "", help: "Directory of the built dashboard (default: the package's web/dist)" },
+  { key: "dbPoolSize", flag: "db-pool-size", kind: "int", default: "10", help: "PostgreSQL connections per instance" },
+];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`invalid --${setting}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `30s`, `5m`, `1h`, `2d` → milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (!m) return null;
+  return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
+}
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function convert(s: Setting, raw: string): unknown {
+  const fail = (why: string): never => {
+    throw new ConfigError(s.flag, `${JSON.stringify(raw)} ${why}`);
+  };
+  switch (s.kind) {
+    case "port": {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n > 65535) fail("is not a port number (0–65535)");
+      return n;
+    }
+    case "int": {
+      if (!/^\d+$/.test(raw)) fail("is not a whole number ≥ 0");
+      return Number(raw);
+    }
+    case "number": {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) fail("is not a number between 0 and 1");
+      return n;
+    }
+    case "duration": {
+      const ms = parseDuration(raw);
+      if (ms === null || ms <= 0) fail("is not a duration such as 500ms, 30s, 5m or 1h");
+      return ms;
+    }
+    case "token": {
+      if (raw.length < 16) fail("is too short: use at least 16 characters");
+      if (/\s/.test(raw)) fail("must not contain whitespace");
+      return raw;
+    }
+    case "level":
+      if (!LEVELS.includes(raw)) fail(`is not one of ${LEVELS.join(", ")}`);
+      return raw;
+    case "path":
+      return raw === "" ? "" : resolve(raw);
+    case "string":
+      if (raw.trim() === "") fail("must not be empty");
+      return raw;
+  }
+}
+
+export type ConfigInput = Partial<Record<keyof Config | string, string | number | null | undefined>>;
+
+export interface ConfigSources {
+  /** Parsed flags, by flag name (`offline-after`) or config key (`offlineAfterMs` / `offlineAfter`). */
+  flags?: ConfigInput;
+  env?: Record<string, string | undefined>;
+}
+
+function envName(flag: string): string {
+  return `AGENTMESH_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function lookup(flags: ConfigInput, s: Setting): string | number | null | undefined {
+  for (const name of [s.flag, camel(s.flag), s.key]) {
+    if (flags[name] !== undefined) return flags[name];
+  }
+  return undefined;
+}
+
+/** Builds the frozen config from flags, then `AGENTMESH_*` variables, then defaults. */
+export function loadConfig({ flags = {}, env = {} }: ConfigSources = {}): Readonly<Config> {
+  const known = new Set(SETTINGS.flatMap((s) => [s.flag, camel(s.flag), s.key]));
+  for (const name of Object.keys(flags)) {
+    if (!known.has(name)) throw new ConfigError(name, "unknown setting");
+  }
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const fromFlag = lookup(flags, s);
+    const raw = fromFlag ?? env[envName(s.flag)] ?? s.default;
+    out[s.key] = raw === null || raw === undefined ? null : convert(s, String(raw));
+  }
+  const cfg = out as unknown as Config;
+  if (cfg.webRoot === ("" as string)) cfg.webRoot = null;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(cfg.database)) {
+    throw new ConfigError("database", `${JSON.stringify(cfg.database)} is neither sqlite:<file> nor a postgres:// URL`);
+  }
+  if (cfg.offlineAfterMs <= cfg.heartbeatIntervalMs) {
+    throw new ConfigError("offline-after", `must be longer than --heartbeat-interval (${cfg.heartbeatIntervalMs}ms)`);
+  }
+  if (cfg.maxStreamsPerClient > cfg.maxStreams) cfg.maxStreamsPerClient = cfg.maxStreams;
+  if (cfg.dbPoolSize < 1) throw new ConfigError("db-pool-size", "must be at least 1");
+  if (cfg.historyMaxEvents < 1) throw new ConfigError("history-max-events", "must be at least 1");
+  return Object.freeze(cfg);
+}
+
+export function envVarFor(flag: string): string {
+  return envName(flag);
+}
+
+/** `serve --help` text, generated from SETTINGS so it cannot drift. */
+export function settingsHelp(): string {
+  const rows = SETTINGS.map((s) => {
+    const left = `  --${s.flag} <${s.kind === "duration" ? "duration" : "value"}>`;
+    const def = s.default === null || s.default === "" ? "" : ` (default ${s.default})`;
+    return `${left.padEnd(38)}${s.help}${def}\n${"".padEnd(38)}env ${envName(s.flag)}`;
+  });
+  return rows.join("\n");
+}

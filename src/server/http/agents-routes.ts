@@ -1,0 +1,136 @@
+/**
+ * The registry's REST routes under /api/v1/agents. Schemas (shared with the SDK
+ * and the dashboard) validate every input and document the API; the handlers
+ * only translate HTTP to the registry service and back.
+ */
+import type { FastifyInstance } from "fastify";
+import { Type, type Static } from "typebox";
+import {
+  AgentCard,
+  AgentId,
+  AgentPatch,
+  Heartbeat,
+  InvocationReport,
+  ListQuery,
+  type AgentList,
+  type HealthReport,
+  type TrustReport,
+} from "../../shared/agent.js";
+import type { Config } from "../config.js";
+import { AppError } from "../errors.js";
+import type { Registry } from "../registry/service.js";
+import { toPublic } from "../registry/snapshot.js";
+import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
+import { bearerOf, requireRead } from "./auth.js";
+
+const IdParams = Type.Object({ id: AgentId }, { additionalProperties: false });
+type IdParams = Static<typeof IdParams>;
+
+const DEFAULT_ORDER = { name: "asc", trust_score: "desc", updated_at: "desc", created_at: "desc" } as const;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface AgentsRouteDeps {
+  registry: Registry;
+  store: Store;
+  config: Config;
+  /** Route options that rate-limit a write (empty when the limit is off). */
+  writeLimit: Record<string, unknown>;
+}
+
+export function agentsRoutes(app: FastifyInstance, { registry, store, config, writeLimit }: AgentsRouteDeps) {
+  const caller = (request: Parameters<typeof bearerOf>[0]) => ({ bearer: bearerOf(request) });
+  const tags = ["agents"];
+
+  const register = async (request: any, reply: any) => {
+    const { row, token, created } = await registry.register(request.body as AgentCard, caller(request));
+    reply.code(created ? 201 : 200);
+    return created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) };
+  };
+  const registerSchema = {
+    summary: "Register an agent (or re-register it with its own token)",
+    description: "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200); without it, 409.",
+    tags,
+    body: AgentCard,
+  };
+  app.post("/api/v1/agents", { schema: registerSchema, ...writeLimit }, register);
+  app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeLimit }, register);
+
+  app.get("/api/v1/agents", { schema: { summary: "List agents (filter, search, sort, page)", tags, querystring: ListQuery } }, async (request): Promise<AgentList> => {
+    requireRead(request, config);
+    const q = request.query as ListQuery;
+    const sort = q.sort ?? "name";
+    const options = { ...q, sort, order: q.order ?? DEFAULT_ORDER[sort], limit: q.limit ?? 100, offset: q.offset ?? 0 };
+    const result = await store.listAgents(options);
+    return { agents: result.rows.map(toPublic), total: result.total, limit: options.limit, offset: options.offset, cursor: result.cursor };
+  });
+
+  app.get("/api/v1/agents/:id", { schema: { summary: "One agent", tags, params: IdParams } }, async (request) => {
+    requireRead(request, config);
+    const { id } = request.params as IdParams;
+    const row = await store.getAgent(id);
+    if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+    return toPublic(row);
+  });
+
+  app.patch(
+    "/api/v1/agents/:id",
+    { schema: { summary: "Update card fields (agent token or admin token)", tags, params: IdParams, body: AgentPatch }, ...writeLimit },
+    async (request) => {
+      const { id } = request.params as IdParams;
+      return toPublic(await registry.update(id, request.body as AgentPatch, caller(request)));
+    },
+  );
+
+  app.delete(
+    "/api/v1/agents/:id",
+    { schema: { summary: "Deregister (agent token or admin token)", tags, params: IdParams }, ...writeLimit },
+    async (request, reply) => {
+      const { id } = request.params as IdParams;
+      await registry.deregister(id, caller(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    "/api/v1/agents/:id/heartbeat",
+    { schema: { summary: "Heartbeat, with an optional reported status (agent token)", tags, params: IdParams, body: Type.Optional(Heartbeat) }, ...writeLimit },
+    async (request) => {
+      const { id } = request.params as IdParams;
+      return registry.heartbeat(id, (request.body as Heartbeat | undefined) ?? {}, caller(request));
+    },
+  );
+
+  app.post(
+    "/api/v1/agents/:id/reports",
+    { schema: { summary: "Report an invocation outcome about this agent (the reporter's agent token)", tags, params: IdParams, body: InvocationReport }, ...writeLimit },
+    async (request, reply) => {
+      const { id } = request.params as IdParams;
+      const result = await registry.report(id, request.body as InvocationReport, caller(request));
+      return reply.code(202).send(result);
+    },
+  );
+
+  app.get("/api/v1/agents/:id/trust", { schema: { summary: "Trust score, tier and recent history", tags, params: IdParams } }, async (request): Promise<TrustReport> => {
+    requireRead(request, config);
+    const { id } = request.params as IdParams;
+    const row = await store.getAgent(id);
+    if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+    const agent = toPublic(row);
+    const history = await store.trustHistory(id, HISTORY_PER_AGENT);
+    return { agent_id: id, score: agent.trust_score, tier: agent.trust_tier, history: history.map((h) => ({ at: iso(h.at), score: h.score, tier: h.tier, reason: h.reason })) };
+  });
+
+  app.get("/api/v1/agents/:id/health", { schema: { summary: "Health status and recent transitions", tags, params: IdParams } }, async (request): Promise<HealthReport> => {
+    requireRead(request, config);
+    const { id } = request.params as IdParams;
+    const row = await store.getAgent(id);
+    if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+    const history = await store.healthHistory(id, HISTORY_PER_AGENT);
+    return {
+      agent_id: id,
+      status: row.health_status,
+      last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
+      history: history.map((h) => ({ at: iso(h.at), status: h.status, previous_status: h.previousStatus, message: h.message })),
+    };
+  });
+}

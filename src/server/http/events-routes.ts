@@ -1,0 +1,119 @@
+/**
+ * `GET /api/v1/events` (the SSE stream) and `GET /api/v1/events/history`.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Type, type Static } from "typebox";
+import { EVENT_TYPES, isEventType, type EventHistory, type EventType } from "../../shared/events.js";
+import type { Config } from "../config.js";
+import { AppError } from "../errors.js";
+import { chunk, jitteredRetry, LAST_CHUNK, retryFrame } from "../events/frame.js";
+import type { Hub } from "../events/hub.js";
+import type { Store } from "../store/store.js";
+import { requireRead } from "./auth.js";
+import { SSE_HEAD, SocketSink } from "./sse-sink.js";
+
+const StreamQuery = Type.Object(
+  {
+    types: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 20, description: `Comma-separated event types: ${EVENT_TYPES.join(", ")}` })),
+    agent_id: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: "Only events of these agents (repeatable)" })),
+    last_event_id: Type.Optional(Type.String({ maxLength: 20, description: "Resume after this id (the Last-Event-ID header wins)" })),
+  },
+  { additionalProperties: false },
+);
+
+const HistoryQuery = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, description: "Events with an id greater than this (default 0)" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "Default 100" })),
+    types: StreamQuery.properties.types,
+    agent_id: StreamQuery.properties.agent_id,
+  },
+  { additionalProperties: false },
+);
+
+/** Base of the `retry:` hint sent when a stream opens (jittered per connection). */
+const RETRY_MS = 3000;
+/** Over capacity or shutting down: come back much later. */
+const BACK_OFF_MS = 30_000;
+
+function parseTypes(raw: string[] | undefined): EventType[] | undefined {
+  if (!raw) return undefined;
+  const types = raw.flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+  const bad = types.filter((t) => !isEventType(t));
+  if (bad.length) {
+    throw new AppError("validation_failed", `unknown event type ${JSON.stringify(bad[0])}; known: ${EVENT_TYPES.join(", ")}`, [
+      { field: "query.types", message: `must be among ${EVENT_TYPES.join(", ")}` },
+    ]);
+  }
+  return types as EventType[];
+}
+
+function parseResume(request: FastifyRequest, query: Static<typeof StreamQuery>): number | undefined {
+  const header = request.headers["last-event-id"];
+  const fromHeader = typeof header === "string" && header.trim() !== "" ? header.trim() : undefined;
+  const raw = fromHeader ?? query.last_event_id;
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new AppError("invalid_last_event_id", `${fromHeader !== undefined ? "the Last-Event-ID header" : "last_event_id"} must be an event id (digits), got ${JSON.stringify(raw.slice(0, 40))}`, [
+      { field: fromHeader !== undefined ? "headers.last-event-id" : "query.last_event_id", message: "must be a non-negative integer" },
+    ]);
+  }
+  return Number(raw);
+}
+
+export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Store; config: Config }) {
+  const { hub, store, config } = deps;
+
+  app.get(
+    "/api/v1/events",
+    {
+      schema: {
+        summary: "The event stream (Server-Sent Events)",
+        description:
+          "text/event-stream of `id:`/`event:`/`data:` frames. Resume with the Last-Event-ID header or `last_event_id`; a `reset` event means refetch state.",
+        tags: ["events"],
+        querystring: StreamQuery,
+      },
+    },
+    async (request, reply) => {
+      requireRead(request, config);
+      const query = request.query as Static<typeof StreamQuery>;
+      const filter = { types: parseTypes(query.types), agentIds: query.agent_id };
+      const resume = parseResume(request, query);
+      const socket = request.raw.socket;
+      const client = request.ip;
+      reply.hijack();
+      if (hub.isClosing || hub.size >= config.maxStreams || hub.countFor(client) >= config.maxStreamsPerClient) {
+        // A 200 that tells the client to come back later: a browser's EventSource
+        // would give up for good on a 503, this makes it retry after the hint.
+        socket.write(`${SSE_HEAD}\r\n`);
+        socket.write(chunk(retryFrame(jitteredRetry(BACK_OFF_MS), hub.isClosing ? "server shutting down" : "over capacity, retry later")));
+        socket.end(LAST_CHUNK);
+        return;
+      }
+      const sink = new SocketSink(socket, client);
+      sink.open("", retryFrame(jitteredRetry(RETRY_MS), "connected"));
+      const { subscriber, ready } = hub.subscribe(sink, filter, resume);
+      socket.once("close", () => hub.remove(subscriber));
+      await ready;
+    },
+  );
+
+  app.get(
+    "/api/v1/events/history",
+    { schema: { summary: "The event log as JSON, for tools and catch-up", tags: ["events"], querystring: HistoryQuery } },
+    async (request): Promise<EventHistory> => {
+      requireRead(request, config);
+      const q = request.query as Static<typeof HistoryQuery>;
+      const after = q.after ?? 0;
+      const bounds = await store.eventBounds();
+      const rows = await store.eventsAfter(after, q.limit ?? 100, { types: parseTypes(q.types), agentIds: q.agent_id });
+      const oldest = bounds.oldest ?? bounds.last + 1;
+      return {
+        events: rows.map((e) => ({ id: e.id, ...JSON.parse(e.payload) })),
+        cursor: bounds.last,
+        reset: after < oldest - 1,
+      };
+    },
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * The public face of an agent and of its events. Everything an event carries is
+ * built here from the stored row, so no private field (the token hash, the raw
+ * trust score) can reach a client by accident.
+ */
+import { trustTier, type Agent } from "../../shared/agent.js";
+import type { EventType, RegistryEvent } from "../../shared/events.js";
+import type { AgentRow, NewEvent } from "../store/store.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toPublic(row: AgentRow): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    endpoint: row.endpoint,
+    protocol: row.protocol as Agent["protocol"],
+    skills: row.skills,
+    tags: row.tags,
+    provider: row.provider,
+    metadata: row.metadata,
+    health_status: row.health_status,
+    last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
+    trust_score: row.trust_score,
+    trust_tier: trustTier(row.trust_score),
+    revision: row.revision,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+type Fields<T extends EventType> = Omit<Extract<RegistryEvent, { type: T }>, "type" | "agent_id" | "timestamp" | "id" | "agent">;
+
+/** Serialises an event once; the JSON becomes the SSE `data:` line as is (JSON.stringify escapes CR and LF). */
+export function newEvent<T extends EventType>(type: T, row: AgentRow, at: number, fields: Fields<T>): NewEvent {
+  const body: Record<string, unknown> = { type, agent_id: row.id, timestamp: iso(at), ...fields };
+  if (type !== "agent_deregistered") body.agent = toPublic(row);
+  return { type, agentId: row.id, at, payload: JSON.stringify(body) };
+}

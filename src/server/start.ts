@@ -1,0 +1,60 @@
+/**
+ * Starts a whole server: config → logger → store (migrated) → app → listen.
+ * Used by `agentmesh serve` and by tests (with `port: 0` and a temporary file).
+ */
+import { pino, type Logger } from "pino";
+import { createApp, type App } from "./app.js";
+import { loadConfig, type Config, type ConfigInput } from "./config.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/store.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  config: Readonly<Config>;
+  app: App;
+  store: Store;
+  logger: Logger;
+  /** Ordered shutdown: stop accepting, close streams (spread over `spreadMs`), finish requests, close the store. */
+  close(spreadMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Environment to read `AGENTMESH_*` from (default: none, so tests are hermetic). */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+}
+
+export async function startServer(overrides: ConfigInput = {}, options: StartOptions = {}): Promise<RunningServer> {
+  const config = loadConfig({ flags: overrides, env: options.env ?? {} });
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "agentmesh" } });
+  const store = await openStore(config);
+  try {
+    await store.migrate();
+    const app = await createApp({ config, store, clock: { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000 });
+    await app.start();
+    await app.http.listen({ port: config.port, host: config.host });
+    const address = app.http.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+      port,
+      config,
+      app,
+      store,
+      logger,
+      close(spreadMs = 1000) {
+        closing ??= (async () => {
+          await app.close(spreadMs);
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+}

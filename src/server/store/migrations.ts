@@ -1,0 +1,124 @@
+/**
+ * Versioned schema migrations, shared by both stores (Kysely's schema builder
+ * speaks both dialects). They run at start-up through Kysely's Migrator, which
+ * takes a lock first, so several instances starting at once apply each
+ * migration exactly once.
+ */
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from "kysely";
+
+export type Dialect = "sqlite" | "postgres";
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const big = dialect === "postgres" ? "bigint" : "integer";
+  const float = dialect === "postgres" ? "double precision" : "real";
+  return {
+    "0001_initial": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("agents")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("version", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("endpoint", "text", (c) => c.notNull())
+          .addColumn("protocol", "text", (c) => c.notNull())
+          .addColumn("skills", "text", (c) => c.notNull())
+          .addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("provider", "text")
+          .addColumn("metadata", "text")
+          // Lower-cased `|a|b|` strings: portable exact-match filters with LIKE on both databases.
+          .addColumn("tags_index", "text", (c) => c.notNull())
+          .addColumn("skills_index", "text", (c) => c.notNull())
+          .addColumn("search_text", "text", (c) => c.notNull())
+          .addColumn("health_status", "text", (c) => c.notNull())
+          .addColumn("health_message", "text")
+          .addColumn("last_heartbeat_at", big)
+          .addColumn("trust_score", float, (c) => c.notNull())
+          .addColumn("trust_raw", float, (c) => c.notNull())
+          .addColumn("trust_updated_at", big, (c) => c.notNull())
+          .addColumn("revision", big, (c) => c.notNull())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addColumn("updated_at", big, (c) => c.notNull())
+          .addColumn("token_hash", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("agents_token_hash").on("agents").column("token_hash").execute();
+        for (const col of ["health_status", "trust_score", "updated_at", "created_at", "name"]) {
+          await db.schema.createIndex(`agents_${col}`).on("agents").column(col).execute();
+        }
+
+        let events = db.schema.createTable("events");
+        events =
+          dialect === "postgres"
+            ? events.addColumn("id", "bigint", (c) => c.primaryKey())
+            : events.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
+        await events
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("agent_id", "text", (c) => c.notNull())
+          .addColumn("at", big, (c) => c.notNull())
+          .addColumn("payload", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("events_agent").on("events").columns(["agent_id", "id"]).execute();
+        await db.schema.createIndex("events_at").on("events").column("at").execute();
+
+        for (const table of ["trust_history", "health_history"]) {
+          let t = db.schema.createTable(table);
+          t =
+            dialect === "postgres"
+              ? t.addColumn("id", "bigserial", (c) => c.primaryKey())
+              : t.addColumn("id", "integer", (c) => c.primaryKey().autoIncrement());
+          t = t.addColumn("agent_id", "text", (c) => c.notNull()).addColumn("at", big, (c) => c.notNull());
+          t =
+            table === "trust_history"
+              ? t
+                  .addColumn("score", float, (c) => c.notNull())
+                  .addColumn("tier", "text", (c) => c.notNull())
+                  .addColumn("reason", "text", (c) => c.notNull())
+              : t
+                  .addColumn("status", "text", (c) => c.notNull())
+                  .addColumn("previous_status", "text", (c) => c.notNull())
+                  .addColumn("message", "text");
+          await t.execute();
+          await db.schema.createIndex(`${table}_agent`).on(table).columns(["agent_id", "id"]).execute();
+        }
+
+        await db.schema
+          .createTable("report_counts")
+          .addColumn("subject_id", "text", (c) => c.notNull())
+          .addColumn("reporter_id", "text", (c) => c.notNull())
+          .addColumn("window_start", big, (c) => c.notNull())
+          .addColumn("count", "integer", (c) => c.notNull())
+          .addPrimaryKeyConstraint("report_counts_pk", ["subject_id", "reporter_id"])
+          .execute();
+
+        if (dialect === "postgres") {
+          // The id allocator: one row, updated inside each writing transaction. The row
+          // lock serialises allocation and a rollback undoes it, so ids are gapless in
+          // commit order as readers see them.
+          await db.schema
+            .createTable("event_counter")
+            .addColumn("one", "integer", (c) => c.primaryKey())
+            .addColumn("last_id", "bigint", (c) => c.notNull())
+            .execute();
+          await sql`insert into event_counter (one, last_id) values (1, 0)`.execute(db);
+        }
+      },
+    },
+  };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations() {
+    return migrations(this.dialect);
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    const why = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
+    throw new Error(`database migration failed: ${why}`);
+  }
+}

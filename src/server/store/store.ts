@@ -1,0 +1,166 @@
+/**
+ * The store: one interface, two implementations (SQLite, PostgreSQL), one
+ * contract suite (`contract.ts`) run against both.
+ *
+ * Every change goes through `commit()`: the agent's new state and the events it
+ * causes are written in ONE transaction, so an event exists if and only if its
+ * change committed. Updates are conditional on the state the caller read (its
+ * `revision` and `last_heartbeat_at`): two writers racing on one agent (two
+ * sweepers on two instances, a heartbeat and a PATCH) cannot both win, and the
+ * loser re-reads and decides again. Event ids are assigned by the store, strictly
+ * increasing and gapless in commit order.
+ */
+import type { HealthStatus, ListQuery, Skill, TrustTier } from "../../shared/agent.js";
+import type { EventType } from "../../shared/events.js";
+
+/** An agent as stored: the public fields plus the registry's private ones. Times are epoch milliseconds. */
+export interface AgentRow {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  endpoint: string;
+  protocol: string;
+  skills: Skill[];
+  tags: string[];
+  provider: string | null;
+  metadata: Record<string, unknown> | null;
+  health_status: HealthStatus;
+  health_message: string | null;
+  last_heartbeat_at: number | null;
+  /** The published score (what clients see). */
+  trust_score: number;
+  /** The exact score; published when it moves far enough from `trust_score`. */
+  trust_raw: number;
+  /** Last time trust changed through activity (decay starts from here). */
+  trust_updated_at: number;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+  /** SHA-256 of the agent token, hex. The token itself is never stored. */
+  token_hash: string;
+}
+
+export interface NewEvent {
+  type: EventType;
+  agentId: string;
+  /** The event's JSON, serialised once; it becomes the SSE `data:` line unchanged. */
+  payload: string;
+  at: number;
+}
+
+export interface StoredEvent extends NewEvent {
+  id: number;
+}
+
+export interface TrustHistoryRow {
+  agentId: string;
+  at: number;
+  score: number;
+  tier: TrustTier;
+  reason: string;
+}
+
+export interface HealthHistoryRow {
+  agentId: string;
+  at: number;
+  status: HealthStatus;
+  previousStatus: HealthStatus;
+  message: string | null;
+}
+
+/** What an update or delete expects to find; it fails with `conflict` otherwise. */
+export interface Guard {
+  revision: number;
+  lastHeartbeatAt: number | null;
+}
+
+export type Mutation =
+  | { op: "insert"; row: AgentRow }
+  | { op: "update"; row: AgentRow; expect: Guard }
+  | { op: "delete"; id: string; expect: Guard }
+  /** Liveness only: no revision bump (a heartbeat that changes nothing public). */
+  | { op: "touch"; id: string; lastHeartbeatAt: number | null; trustRaw: number; trustUpdatedAt: number; expect: Guard };
+
+export interface ReportCount {
+  subjectId: string;
+  reporterId: string;
+  windowStart: number;
+  count: number;
+}
+
+export interface Commit {
+  mutation: Mutation;
+  events: NewEvent[];
+  trustHistory?: TrustHistoryRow[];
+  healthHistory?: HealthHistoryRow[];
+  reportCount?: ReportCount;
+}
+
+export type CommitResult =
+  | { ok: true; events: StoredEvent[] }
+  /** `exists`: insert of an id already held; `conflict`: the guard did not match (or the agent is gone). */
+  | { ok: false; reason: "exists" | "conflict" };
+
+export interface ListOptions extends ListQuery {
+  sort: NonNullable<ListQuery["sort"]>;
+  order: NonNullable<ListQuery["order"]>;
+  limit: number;
+  offset: number;
+}
+
+export interface ListResult {
+  rows: AgentRow[];
+  total: number;
+  /** Id of the last event committed when the rows were read (same snapshot). */
+  cursor: number;
+}
+
+export interface EventFilter {
+  types?: readonly EventType[];
+  agentIds?: readonly string[];
+}
+
+export interface EventBounds {
+  /** Oldest event still in the log, or null when the log is empty. */
+  oldest: number | null;
+  /** Last event id ever assigned (0 when none). */
+  last: number;
+}
+
+export interface AgentCounts {
+  total: number;
+  byHealth: Record<HealthStatus, number>;
+  byTier: Record<TrustTier, number>;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  /** Runs pending migrations (safe when several instances start at once). */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getAgent(id: string): Promise<AgentRow | undefined>;
+  /** The agent whose token hashes to `hash` (who is reporting). */
+  findAgentByTokenHash(hash: string): Promise<AgentRow | undefined>;
+  listAgents(options: ListOptions): Promise<ListResult>;
+  countAgents(): Promise<AgentCounts>;
+  /** Agents not offline whose last heartbeat (or registration) is older than `cutoff`. */
+  staleAgents(cutoff: number, limit: number): Promise<AgentRow[]>;
+  /** Agents whose trust could decay: last trust activity before `before`, published score away from 0.5. */
+  decayCandidates(before: number, minDistance: number, limit: number): Promise<AgentRow[]>;
+  trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]>;
+  healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]>;
+  reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined>;
+
+  commit(change: Commit): Promise<CommitResult>;
+
+  eventsAfter(after: number, limit: number, filter?: EventFilter): Promise<StoredEvent[]>;
+  eventBounds(): Promise<EventBounds>;
+  /** Deletes events beyond `maxEvents` or older than `olderThan`, and old per-agent history. Returns events deleted. */
+  prune(maxEvents: number, olderThan: number): Promise<number>;
+}
+
+export const HISTORY_PER_AGENT = 200;

@@ -1,0 +1,233 @@
+/**
+ * The agent: its card (what the agent says about itself) and the registry's own
+ * fields. These TypeBox schemas validate requests at the edge, document the API
+ * (OpenAPI) and give the TypeScript types used by the server, the SDK and the
+ * dashboard, so the three never drift.
+ */
+import { Type, type Static } from "typebox";
+
+export const PROTOCOLS = ["a2a", "mcp", "http", "grpc", "websocket", "custom"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** Reported by the agent (`unknown` until the first heartbeat) or derived (`offline`). */
+export const HEALTH_STATUSES = ["unknown", "healthy", "degraded", "unhealthy", "offline"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+/** What an agent may report in a heartbeat. */
+export const REPORTED_STATUSES = ["healthy", "degraded", "unhealthy"] as const;
+export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
+
+export const TRUST_TIERS = ["elite", "reliable", "experimental"] as const;
+export type TrustTier = (typeof TRUST_TIERS)[number];
+
+export const AGENT_ID_PATTERN = "^[A-Za-z0-9_\\-:.]{1,100}$";
+
+export const AgentId = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: AGENT_ID_PATTERN,
+  description: "1–100 characters: letters, digits, `_ - : .`",
+});
+
+const Label = (max: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
+
+export const Skill = Type.Object(
+  {
+    name: Label(100),
+    description: Type.String({ maxLength: 1000 }),
+    tags: Type.Optional(Type.Array(Label(50), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type Skill = Static<typeof Skill>;
+
+const cardFields = {
+  name: Label(200),
+  version: Label(50),
+  description: Type.String({ maxLength: 2000 }),
+  endpoint: Type.String({ format: "uri", maxLength: 2000, description: "Where the agent listens (an absolute URL)" }),
+  protocol: Type.Enum([...PROTOCOLS]),
+  skills: Type.Array(Skill, { maxItems: 100, description: "Skill names are unique within an agent" }),
+  tags: Type.Array(Label(50), { maxItems: 50 }),
+  provider: Type.Optional(Type.String({ maxLength: 200 })),
+  metadata: Type.Optional(
+    Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
+      maxProperties: 32,
+      description: "A small free-form object (at most 32 keys and 4 KiB as JSON)",
+    }),
+  ),
+};
+
+/** Body of `POST /agents`: the card, with its id. */
+export const AgentCard = Type.Object(
+  { id: AgentId, ...cardFields, skills: Type.Optional(cardFields.skills), tags: Type.Optional(cardFields.tags) },
+  { additionalProperties: false },
+);
+export type AgentCard = Static<typeof AgentCard>;
+
+/** Body of `PATCH /agents/{id}`: any card field but the id. */
+export const AgentPatch = Type.Object(
+  {
+    name: Type.Optional(cardFields.name),
+    version: Type.Optional(cardFields.version),
+    description: Type.Optional(cardFields.description),
+    endpoint: Type.Optional(cardFields.endpoint),
+    protocol: Type.Optional(cardFields.protocol),
+    skills: Type.Optional(cardFields.skills),
+    tags: Type.Optional(cardFields.tags),
+    provider: Type.Optional(Type.Union([cardFields.provider, Type.Null()])),
+    metadata: Type.Optional(Type.Union([cardFields.metadata, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type AgentPatch = Static<typeof AgentPatch>;
+
+const Timestamp = Type.String({ format: "date-time" });
+
+/** The public snapshot of an agent, as the API answers and as every event carries it. */
+export const Agent = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  version: Type.String(),
+  description: Type.String(),
+  endpoint: Type.String(),
+  protocol: Type.String(),
+  skills: Type.Array(Skill),
+  tags: Type.Array(Type.String()),
+  provider: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  health_status: Type.Enum([...HEALTH_STATUSES]),
+  last_heartbeat_at: Type.Union([Timestamp, Type.Null()], {
+    description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event",
+  }),
+  trust_score: Type.Number({ minimum: 0, maximum: 1 }),
+  trust_tier: Type.Enum([...TRUST_TIERS]),
+  revision: Type.Integer({ minimum: 1, description: "Increases by one on every change to the card, health or trust" }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export interface Agent {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  endpoint: string;
+  protocol: Protocol;
+  skills: Skill[];
+  tags: string[];
+  provider: string | null;
+  metadata: Record<string, unknown> | null;
+  health_status: HealthStatus;
+  last_heartbeat_at: string | null;
+  trust_score: number;
+  trust_tier: TrustTier;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export const Heartbeat = Type.Object(
+  {
+    status: Type.Optional(Type.Enum([...REPORTED_STATUSES])),
+    message: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type Heartbeat = Static<typeof Heartbeat>;
+
+export const INVOCATION_OUTCOMES = ["success", "failure", "timeout"] as const;
+export type InvocationOutcome = (typeof INVOCATION_OUTCOMES)[number];
+
+/** Body of `POST /agents/{id}/reports`: an invocation outcome, sent by another registered agent. */
+export const InvocationReport = Type.Object(
+  {
+    outcome: Type.Enum([...INVOCATION_OUTCOMES]),
+    latency_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+export type InvocationReport = Static<typeof InvocationReport>;
+
+export const LIST_SORTS = ["trust_score", "updated_at", "created_at", "name"] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
+
+export const ListQuery = Type.Object(
+  {
+    health: Type.Optional(Type.Enum([...HEALTH_STATUSES], { description: "Only agents in this health status" })),
+    tag: Type.Optional(Type.String({ maxLength: 50 })),
+    skill: Type.Optional(Type.String({ maxLength: 100 })),
+    q: Type.Optional(Type.String({ maxLength: 200, description: "Text search over id, name, description, tags and skills" })),
+    sort: Type.Optional(Type.Enum([...LIST_SORTS])),
+    order: Type.Optional(Type.Enum(["asc", "desc"])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export interface AgentList {
+  agents: Agent[];
+  total: number;
+  limit: number;
+  offset: number;
+  /** The id of the last event this snapshot includes: stream from here (`last_event_id`). */
+  cursor: number;
+}
+
+export interface TrustPoint {
+  at: string;
+  score: number;
+  tier: TrustTier;
+  reason: string;
+}
+
+export interface TrustReport {
+  agent_id: string;
+  score: number;
+  tier: TrustTier;
+  history: TrustPoint[];
+}
+
+export interface HealthPoint {
+  at: string;
+  status: HealthStatus;
+  previous_status: HealthStatus;
+  message: string | null;
+}
+
+export interface HealthReport {
+  agent_id: string;
+  status: HealthStatus;
+  last_heartbeat_at: string | null;
+  history: HealthPoint[];
+}
+
+export interface RegisterResponse {
+  agent: Agent;
+  /** Shown once, on first registration only; the registry keeps only its hash. */
+  agent_token?: string;
+}
+
+export interface HeartbeatResponse {
+  agent_id: string;
+  health_status: HealthStatus;
+  changed: boolean;
+  /** When the next heartbeat is due (ISO time) and the interval the server asks for. */
+  next_heartbeat_at: string;
+  heartbeat_interval_ms: number;
+  offline_after_ms: number;
+}
+
+export interface Stats {
+  agents: { total: number; by_health: Record<HealthStatus, number>; by_tier: Record<TrustTier, number> };
+  events: { last_id: number; published: number; oldest_retained_id: number | null };
+  subscribers: number;
+}
+
+export function trustTier(score: number): TrustTier {
+  if (score >= 0.8) return "elite";
+  if (score >= 0.5) return "reliable";
+  return "experimental";
+}
