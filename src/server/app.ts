@@ -157,6 +157,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     sweeper,
     async start() {
       await tailer.start();
+      await store.watch?.(() => void tailer.wake());
       hub.startKeepalive();
       sweeper.start();
       started = true;

@@ -157,6 +157,14 @@ export interface Store {
 
   commit(change: Commit): Promise<CommitResult>;
 
+  /**
+   * Calls `wake` whenever another process may have appended events (PostgreSQL:
+   * LISTEN/NOTIFY, re-established after a dropped connection, with a wake after
+   * each reconnect so nothing is missed). Optional: a single-process store has
+   * no other writers.
+   */
+  watch?(wake: () => void): Promise<void>;
+
   eventsAfter(after: number, limit: number, filter?: EventFilter): Promise<StoredEvent[]>;
   eventBounds(): Promise<EventBounds>;
   /** Deletes events beyond `maxEvents` or older than `olderThan`, and old per-agent history. Returns events deleted. */
