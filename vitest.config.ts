@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 // One `npm test` runs every project: the server and its store (node), the
@@ -16,7 +17,7 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
-      "web/vitest.config.ts",
+      ...(existsSync("web/vitest.config.ts") ? ["web/vitest.config.ts"] : []),
       {
         test: {
           name: "e2e",

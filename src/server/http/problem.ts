@@ -58,7 +58,8 @@ export function toProblem(err: FastifyError | AppError | Error): { problem: Prob
   if (err instanceof AppError) return { problem: problem(err.code, err.detail, err.errors), headers: err.headers };
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fe.validation) {
-    const errors = fieldErrors(fe.validationContext ?? "body", fe.validation);
+    const context = fe.validationContext === "querystring" ? "query" : (fe.validationContext ?? "body");
+    const errors = fieldErrors(context, fe.validation);
     const detail = errors.map((e) => `${e.field} ${e.message}`).join("; ");
     return { problem: problem("validation_failed", detail || "the request is not valid", errors) };
   }
