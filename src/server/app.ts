@@ -70,6 +70,8 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     ajv: { customOptions: { removeAdditional: false } },
   });
   http.setValidatorCompiler(validatorCompiler());
+  // JSON only: a text/plain body is a 415, not a string that fails validation.
+  http.removeContentTypeParser("text/plain");
   http.setErrorHandler(errorHandler);
   http.addHook("onSend", async (request, reply, payload) => {
     if (reply.statusCode >= 400) {

@@ -93,7 +93,14 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, wr
 
   app.post(
     "/api/v1/agents/:id/heartbeat",
-    { schema: { summary: "Heartbeat, with an optional reported status (agent token)", tags, params: IdParams, body: Type.Optional(Heartbeat) }, ...writeLimit },
+    {
+      schema: { summary: "Heartbeat, with an optional reported status (agent token); the body may be omitted", tags, params: IdParams, body: Heartbeat },
+      // A bare POST (no body) is a plain "I'm alive".
+      preValidation: async (request: { body: unknown }) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+      ...writeLimit,
+    },
     async (request) => {
       const { id } = request.params as IdParams;
       return registry.heartbeat(id, (request.body as Heartbeat | undefined) ?? {}, caller(request));

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseDuration } from "./config.js";
+
+describe("config", () => {
+  it("has documented defaults and is frozen", () => {
+    const c = loadConfig();
+    expect(c).toMatchObject({
+      port: 8000,
+      host: "127.0.0.1",
+      database: "sqlite:./data/agentmesh.db",
+      heartbeatIntervalMs: 10_000,
+      offlineAfterMs: 30_000,
+      sweepIntervalMs: 1000,
+      keepaliveMs: 15_000,
+      rateLimit: 20,
+      adminToken: null,
+      readToken: null,
+      logLevel: "info",
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("a flag wins over its AGENTMESH_* variable, which wins over the default", () => {
+    const env = { AGENTMESH_OFFLINE_AFTER: "2m", AGENTMESH_PORT: "9001" };
+    expect(loadConfig({ env }).offlineAfterMs).toBe(120_000);
+    expect(loadConfig({ env, flags: { "offline-after": "45s" } }).offlineAfterMs).toBe(45_000);
+    expect(loadConfig({ env, flags: { port: "0" } }).port).toBe(0);
+  });
+
+  it("parses durations", () => {
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("30s")).toBe(30_000);
+    expect(parseDuration("5m")).toBe(300_000);
+    expect(parseDuration("1h")).toBe(3_600_000);
+    expect(parseDuration("1.5s")).toBe(1500);
+    expect(parseDuration("10")).toBeNull();
+    expect(parseDuration("soon")).toBeNull();
+  });
+
+  it.each([
+    [{ port: "99999" }, "--port"],
+    [{ "offline-after": "soon" }, "--offline-after"],
+    [{ "heartbeat-interval": "40s" }, "--offline-after"],
+    [{ "rate-limit": "-1" }, "--rate-limit"],
+    [{ "log-level": "loud" }, "--log-level"],
+    [{ database: "mysql://x" }, "--database"],
+    [{ "admin-token": "short" }, "--admin-token"],
+    [{ colour: "red" }, "--colour"],
+  ])("a bad value stops start-up naming the setting: %o", (flags, name) => {
+    expect(() => loadConfig({ flags })).toThrow(ConfigError);
+    expect(() => loadConfig({ flags })).toThrow(name);
+  });
+
+  it("names the variable's setting when the bad value comes from the environment", () => {
+    expect(() => loadConfig({ env: { AGENTMESH_SWEEP_INTERVAL: "fast" } })).toThrow("--sweep-interval");
+  });
+});
