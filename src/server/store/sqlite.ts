@@ -135,7 +135,7 @@ class SqliteStore implements Store {
 
   async staleAgents(cutoff: number, limit: number) {
     const rows = this.stmt(
-      "select * from agents where health_status <> 'offline' and coalesce(last_heartbeat_at, created_at) < ? order by coalesce(last_heartbeat_at, created_at) limit ?",
+      "select * from agents where health_status <> 'offline' and coalesce(last_heartbeat_at, created_at) <= ? order by coalesce(last_heartbeat_at, created_at) limit ?",
     ).all(cutoff, limit) as AgentTable[];
     return rows.map(fromTable);
   }

@@ -147,7 +147,7 @@ export interface Store {
   findAgentByTokenHash(hash: string): Promise<AgentRow | undefined>;
   listAgents(options: ListOptions): Promise<ListResult>;
   countAgents(): Promise<AgentCounts>;
-  /** Agents not offline whose last heartbeat (or registration) is older than `cutoff`. */
+  /** Agents not offline whose last heartbeat (or registration) is at or before `cutoff`. */
   staleAgents(cutoff: number, limit: number): Promise<AgentRow[]>;
   /** Agents whose trust could decay: last trust activity before `before`, published score away from 0.5. */
   decayCandidates(before: number, minDistance: number, limit: number): Promise<AgentRow[]>;

@@ -1,0 +1,166 @@
+/**
+ * The hub with in-memory sinks: batching, shared buffers, filters, the
+ * replay/live boundary, slow consumers, and one keep-alive timer (fake timers).
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { EventFilter, StoredEvent } from "../store/store.js";
+import { Hub, type Sink } from "./hub.js";
+
+class MemorySink implements Sink {
+  writes: Buffer[] = [];
+  queued = 0;
+  ended = false;
+  destroyed = false;
+  endRetry?: number;
+  constructor(readonly client = "c1") {}
+  write(bytes: Buffer) {
+    this.writes.push(bytes);
+    return this.queued;
+  }
+  buffered() {
+    return this.queued;
+  }
+  async drained() {}
+  end(retryMs?: number) {
+    this.ended = true;
+    this.endRetry = retryMs;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+  /** The SSE frames written, decoded from the HTTP chunks. */
+  frames(): { id: number; type: string }[] {
+    const text = this.writes.map((b) => b.toString()).join("");
+    return [...text.matchAll(/id: (\d+)\nevent: (\w+)\n/g)].map((m) => ({ id: Number(m[1]), type: m[2] }));
+  }
+}
+
+const ev = (id: number, agentId = "a", type: StoredEvent["type"] = "agent_updated"): StoredEvent => ({ id, type, agentId, at: 0, payload: `{"n":${id}}` });
+
+function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: number }> = {}) {
+  const store = {
+    async eventsAfter(after: number, limit: number, filter: EventFilter = {}) {
+      return log
+        .filter((e) => e.id > after && (!filter.agentIds || filter.agentIds.includes(e.agentId)) && (!filter.types || filter.types.includes(e.type)))
+        .slice(0, limit);
+    },
+    async eventBounds() {
+      return { oldest: log[0]?.id ?? null, last: log.at(-1)?.id ?? 0 };
+    },
+  };
+  const hub = new Hub({ store, keepaliveMs: 1000, maxBufferedBytes: opts.max ?? 1_000_000, windowSize: opts.window });
+  return hub;
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("hub", () => {
+  it("batches events published in one turn into one write, the same Buffer for subscribers with the same filter", async () => {
+    const hub = makeHub();
+    const a = new MemorySink();
+    const b = new MemorySink();
+    const c = new MemorySink();
+    hub.subscribe(a, {});
+    hub.subscribe(b, {});
+    hub.subscribe(c, { agentIds: ["x"] });
+    hub.publish([ev(1), ev(2, "x")]);
+    hub.publish([ev(3)]);
+    await flush();
+    expect(a.writes).toHaveLength(1);
+    expect(a.writes[0]).toBe(b.writes[0]);
+    expect(a.frames().map((f) => f.id)).toEqual([1, 2, 3]);
+    expect(c.frames().map((f) => f.id)).toEqual([2]);
+    expect(a.writes[0].toString()).toMatch(/^[0-9a-f]+\r\nid: 1\nevent: agent_updated\ndata: \{"n":1\}\n\n/);
+    expect(hub.metrics.delivered).toBe(7);
+  });
+
+  it("replays from the window and switches to live with no gap and no duplicate, even with a flush pending", async () => {
+    const hub = makeHub();
+    hub.publish([ev(1), ev(2), ev(3)]);
+    // events 1-3 are in the window but not flushed yet when this subscriber resumes from 1
+    const s = new MemorySink();
+    await hub.subscribe(s, {}, 1).ready;
+    await flush();
+    hub.publish([ev(4)]);
+    await flush();
+    expect(s.frames().map((f) => f.id)).toEqual([2, 3, 4]);
+  });
+
+  it("replays from the store when the window does not reach back far enough", async () => {
+    const log = Array.from({ length: 50 }, (_, i) => ev(i + 1, i % 2 ? "odd" : "even"));
+    const hub = makeHub(log, { window: 10 });
+    hub.publish(log);
+    await flush();
+    const s = new MemorySink();
+    await hub.subscribe(s, { agentIds: ["odd"] }, 5).ready;
+    hub.publish([ev(51, "odd"), ev(52, "even")]);
+    await flush();
+    const ids = s.frames().map((f) => f.id);
+    expect(ids).toEqual(log.filter((e) => e.id > 5 && e.agentId === "odd").map((e) => e.id).concat([51]));
+  });
+
+  it("sends a reset for a resume point older than the log or newer than anything committed", async () => {
+    const log = [ev(10), ev(11)];
+    const hub = makeHub(log, { window: 1 });
+    hub.publish(log);
+    const old = new MemorySink();
+    const future = new MemorySink();
+    await hub.subscribe(old, {}, 3).ready;
+    await hub.subscribe(future, {}, 99).ready;
+    expect(old.writes.join("")).toContain('event: reset\ndata: {"type":"reset","cursor":11,"reason":"history_pruned","requested":3}');
+    expect(future.writes.join("")).toContain('"reason":"unknown_event_id"');
+    expect(hub.metrics.resets).toBe(2);
+  });
+
+  it("drops a subscriber whose socket queue passes the bound, and keeps serving the others", async () => {
+    const hub = makeHub([], { max: 100 });
+    const slow = new MemorySink();
+    const fast = new MemorySink();
+    hub.subscribe(slow, {});
+    hub.subscribe(fast, {});
+    slow.queued = 101;
+    hub.publish([ev(1)]);
+    await flush();
+    expect(slow.destroyed).toBe(true);
+    expect(hub.size).toBe(1);
+    hub.publish([ev(2)]);
+    await flush();
+    expect(fast.frames().map((f) => f.id)).toEqual([1, 2]);
+    expect(slow.frames().map((f) => f.id)).toEqual([1]);
+    expect(hub.metrics.slowConsumerDisconnects).toBe(1);
+  });
+
+  it("keeps one keep-alive timer for all streams and writes the same bytes to each", () => {
+    vi.useFakeTimers();
+    const hub = makeHub();
+    const sinks = [new MemorySink(), new MemorySink(), new MemorySink()];
+    for (const s of sinks) hub.subscribe(s, {});
+    hub.startKeepalive();
+    hub.startKeepalive();
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(2500);
+    for (const s of sinks) expect(s.writes.map(String)).toEqual(["e\r\n: keep-alive\n\n\r\n", "e\r\n: keep-alive\n\n\r\n"]);
+    expect(sinks[0].writes[0]).toBe(sinks[1].writes[0]);
+  });
+
+  it("counts per client, forgets removed subscribers, and shuts down with a retry hint and no timer left", async () => {
+    vi.useFakeTimers();
+    const hub = makeHub();
+    const subs = [new MemorySink("x"), new MemorySink("x"), new MemorySink("y")].map((s) => ({ sink: s, sub: hub.subscribe(s, {}).subscriber }));
+    hub.startKeepalive();
+    expect(hub.countFor("x")).toBe(2);
+    hub.remove(subs[0].sub);
+    hub.remove(subs[0].sub);
+    expect(hub.countFor("x")).toBe(1);
+    const done = hub.shutdown(100, 2000);
+    await vi.runAllTimersAsync();
+    await done;
+    expect(subs.slice(1).every((s) => s.sink.ended && s.sink.endRetry! >= 1000 && s.sink.endRetry! <= 3000)).toBe(true);
+    expect(hub.inspect()).toEqual({ subscribers: 0, live: 0, clients: 0, keepaliveTimer: false, window: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

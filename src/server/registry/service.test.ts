@@ -1,0 +1,137 @@
+/**
+ * The registry service on a real SQLite file with a manual clock: health
+ * deadlines without waiting, racing sweepers, trust publishing thresholds.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openSqliteStore } from "../store/sqlite.js";
+import type { Store, StoredEvent } from "../store/store.js";
+import { createRegistry } from "./service.js";
+
+let dir: string;
+let store: Store;
+let now: number;
+let published: StoredEvent[];
+
+const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01 };
+const clock = { now: () => now };
+const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
+
+function registry() {
+  return createRegistry({ store, config, clock, onCommit: (events) => published.push(...events) });
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "agentmesh-svc-"));
+  store = await openSqliteStore(join(dir, "db.sqlite"));
+  await store.migrate();
+  now = 1_000_000;
+  published = [];
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const types = () => published.map((e) => e.type);
+
+describe("health deadlines", () => {
+  it("offline exactly at offline_after of silence, announced once even when two sweepers race", async () => {
+    const a = registry();
+    const b = registry();
+    const { token } = await a.register(card("s1"), {});
+    await a.heartbeat("s1", {}, { bearer: token });
+    published = [];
+    now += 29_999;
+    expect(await a.sweep()).toBe(0);
+    now += 1;
+    const [x, y] = await Promise.all([a.sweep(), b.sweep()]);
+    expect(x + y).toBe(1);
+    expect(await a.sweep()).toBe(0);
+    const health = published.filter((e) => e.type === "agent_health_changed").map((e) => JSON.parse(e.payload));
+    expect(health).toHaveLength(1);
+    expect(health[0]).toMatchObject({ status: "offline", previous_status: "healthy", message: "no heartbeat for 30s" });
+  });
+
+  it("an agent that never sends a heartbeat goes offline after offline_after from registration", async () => {
+    const r = registry();
+    await r.register(card("quiet"), {});
+    now += 30_000;
+    expect(await r.sweep()).toBe(1);
+    expect((await store.getAgent("quiet"))!.health_status).toBe("offline");
+  });
+
+  it("a heartbeat that lands between the sweeper's read and write wins: the agent is not marked offline", async () => {
+    const r = registry();
+    const { token } = await r.register(card("race"), {});
+    await r.heartbeat("race", {}, { bearer: token });
+    now += 31_000;
+    const stale = await store.staleAgents(now - config.offlineAfterMs, 10);
+    await r.heartbeat("race", {}, { bearer: token });
+    // the sweeper now commits on what it read before the heartbeat
+    const result = await store.commit({
+      mutation: { op: "update", row: { ...stale[0], health_status: "offline", revision: stale[0].revision + 1 }, expect: { revision: stale[0].revision, lastHeartbeatAt: stale[0].last_heartbeat_at } },
+      events: [],
+    });
+    expect(result).toEqual({ ok: false, reason: "conflict" });
+    expect((await store.getAgent("race"))!.health_status).toBe("healthy");
+  });
+
+  it("a heartbeat that changes nothing publishes nothing but records liveness", async () => {
+    const r = registry();
+    const { token } = await r.register(card("calm"), {});
+    await r.heartbeat("calm", {}, { bearer: token });
+    published = [];
+    now += 10_000;
+    const res = await r.heartbeat("calm", {}, { bearer: token });
+    expect(res.changed).toBe(false);
+    expect(published).toEqual([]);
+    const row = (await store.getAgent("calm"))!;
+    expect(row.last_heartbeat_at).toBe(now);
+    expect(row.revision).toBe(2);
+  });
+});
+
+describe("trust publishing", () => {
+  it("punctual heartbeats accumulate silently and publish once the step is reached", async () => {
+    const r = registry();
+    const { token } = await r.register(card("steady"), {});
+    await r.heartbeat("steady", {}, { bearer: token });
+    published = [];
+    let beats = 0;
+    while (!types().includes("trust_score_changed") && beats < 100) {
+      now += 10_000;
+      await r.heartbeat("steady", {}, { bearer: token });
+      beats++;
+    }
+    // 0.5 → ≥ 0.51 with gains of 0.002·(1 − raw): about ten beats
+    expect(beats).toBeGreaterThanOrEqual(9);
+    expect(beats).toBeLessThanOrEqual(12);
+    const ev = JSON.parse(published.at(-1)!.payload);
+    expect(ev).toMatchObject({ type: "trust_score_changed", previous_score: 0.5, tier: "reliable", reason: "punctual heartbeats" });
+    expect(ev.score).toBeGreaterThanOrEqual(0.51);
+    expect(ev.agent.trust_score).toBe(ev.score);
+  });
+
+  it("idle agents decay toward 0.5 and the move is published like any other", async () => {
+    const r = registry();
+    const { token: subject } = await r.register(card("idle"), {});
+    const { token: fan } = await r.register(card("fan"), {});
+    for (let i = 0; i < 5; i++) {
+      now += 11 * 60_000; // a new report window each time: full weight
+      await r.report("idle", { outcome: "success" }, { bearer: fan });
+    }
+    const high = (await store.getAgent("idle"))!.trust_score;
+    expect(high).toBeGreaterThan(0.55);
+    published = [];
+    now += 48 * 3_600_000;
+    expect(await r.decayIdle()).toBeGreaterThanOrEqual(1);
+    const ev = published.map((e) => JSON.parse(e.payload)).find((e) => e.agent_id === "idle");
+    expect(ev).toMatchObject({ type: "trust_score_changed", reason: "no activity: decay toward 0.5", previous_score: high });
+    expect(ev.score).toBeCloseTo(0.5 + (high - 0.5) / 4, 3);
+    void subject;
+  });
+});
