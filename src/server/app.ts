@@ -50,6 +50,9 @@ export interface App {
   close(spreadMs?: number): Promise<void>;
 }
 
+/** How long in-flight requests may take to finish at shutdown. */
+const CLOSE_GRACE_MS = 5000;
+
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
 export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
@@ -168,8 +171,18 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
       await sweeper.stop();
       // Fastify stops accepting at once and waits for in-flight requests; the
       // streams are in flight until the hub ends them, spread over `spreadMs`.
-      await Promise.all([http.close(), hub.shutdown(spreadMs, 2000)]);
+      // Keep-alive connections that go idle after their last answer are closed
+      // as they do; whatever is still open after the grace period is cut.
+      const server = http.server;
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), spreadMs + CLOSE_GRACE_MS);
+      try {
+        await Promise.all([http.close(), hub.shutdown(spreadMs, 2000)]);
+      } finally {
+        clearInterval(reaper);
+        clearTimeout(deadline);
+      }
       if (started) await tailer.stop();
     },
-  };
+    };
 }

@@ -141,6 +141,27 @@ describe("restart and shutdown", () => {
     expect(s.events().map((e) => e.agent.metadata.i)).toEqual([1, 2]);
   });
 
+  it("shutdown lets an in-flight request finish, then closes the store", async () => {
+    server = await startTestServer();
+    const s = server;
+    const list = s.store.listAgents.bind(s.store);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    s.store.listAgents = async (q) => {
+      await gate;
+      return list(q);
+    };
+    const inFlight = api(s.url, "GET", "/api/v1/agents");
+    await waitFor(() => s.app.http.server.listening, "listening");
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = s.close(10);
+    setTimeout(release, 100);
+    const r = await inFlight;
+    expect(r.status).toBe(200);
+    await closing;
+    await expect(s.store.ping()).rejects.toThrow();
+  });
+
   it("shutdown with many open streams ends each with a retry hint and completes", async () => {
     server = await startTestServer({ maxStreamsPerClient: "1000" });
     const s = server;

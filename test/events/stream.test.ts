@@ -178,8 +178,7 @@ describe("resume", () => {
   it("no gap and no duplicate when events keep arriving during a replay from the store", async () => {
     // Events older than the hub's in-memory window must come from the store.
     const token = await makeEvents(30);
-    server.app.hub["window"] = [];
-    server.app.hub["windowStart"] = 0;
+    server.app.hub.forgetWindow();
     let writing = true;
     const writer = (async () => {
       let i = 1000;
@@ -200,8 +199,7 @@ describe("resume", () => {
     server = await startTestServer({ historyMaxEvents: "5" });
     await makeEvents(9, "r2");
     expect(await server.store.prune(5, 0)).toBeGreaterThan(0);
-    server.app.hub["window"] = [];
-    server.app.hub["windowStart"] = 0;
+    server.app.hub.forgetWindow();
     const s = await stream("", { "last-event-id": "1" });
     await waitFor(() => s.frames.length === 1, "reset");
     expect(s.frames[0].event).toBe("reset");

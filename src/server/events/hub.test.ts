@@ -164,3 +164,23 @@ describe("hub", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe("replay window bounds", () => {
+  it("keeps at most windowSize events and windowMaxBytes bytes in memory; older resumes come from the store", async () => {
+    const log = Array.from({ length: 100 }, (_, i) => ({ ...ev(i + 1), payload: JSON.stringify({ pad: "x".repeat(200) }) }));
+    const store = {
+      async eventsAfter(after: number, limit: number) {
+        return log.filter((e) => e.id > after).slice(0, limit);
+      },
+      async eventBounds() {
+        return { oldest: 1, last: 100 };
+      },
+    };
+    const hub = new Hub({ store, keepaliveMs: 1000, maxBufferedBytes: 1e9, windowSize: 50, windowMaxBytes: 2500 });
+    hub.publish(log);
+    expect(hub.inspect().window).toBeLessThanOrEqual(10);
+    const s = new MemorySink();
+    await hub.subscribe(s, {}, 0).ready;
+    expect(s.frames().map((f) => f.id)).toEqual(log.map((e) => e.id));
+  });
+});

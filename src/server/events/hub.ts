@@ -62,7 +62,9 @@ export interface HubMetrics {
 
 export interface HubOptions {
   store: Pick<Store, "eventsAfter" | "eventBounds">;
+  /** Events kept framed in memory for replay (default 10,000, at most 16 MiB); older ones are replayed from the store. */
   windowSize?: number;
+  windowMaxBytes?: number;
   keepaliveMs: number;
   maxBufferedBytes: number;
   onError?: (err: unknown) => void;
@@ -104,6 +106,8 @@ export class Hub {
   private readonly perClient = new Map<string, number>();
   private window: Entry[] = [];
   private windowStart = 0;
+  private windowBytes = 0;
+  private readonly windowMaxBytes: number;
   private pending: Entry[] = [];
   private flushScheduled = false;
   private keepalive: NodeJS.Timeout | null = null;
@@ -114,6 +118,7 @@ export class Hub {
 
   constructor(private readonly opts: HubOptions) {
     this.windowSize = opts.windowSize ?? 10_000;
+    this.windowMaxBytes = opts.windowMaxBytes ?? 16 * 1024 * 1024;
   }
 
   get size(): number {
@@ -147,28 +152,41 @@ export class Hub {
       if (e.id <= this.lastId) continue;
       const entry: Entry = { id: e.id, type: e.type, agentId: e.agentId, frame: eventFrame(e) };
       this.window.push(entry);
+      this.windowBytes += entry.frame.length;
       this.pending.push(entry);
       this.lastId = e.id;
       this.metrics.published++;
     }
-    if (this.window.length - this.windowStart > this.windowSize) {
-      this.windowStart = this.window.length - this.windowSize;
-      if (this.windowStart > this.windowSize) {
-        this.window = this.window.slice(this.windowStart);
-        this.windowStart = 0;
-      }
-    }
+    this.trimWindow();
     if (this.pending.length && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
     }
   }
 
+  /** Keeps the replay window within its count and byte bounds (older events are replayed from the store). */
+  private trimWindow(): void {
+    while (this.window.length - this.windowStart > this.windowSize || this.windowBytes > this.windowMaxBytes) {
+      this.windowBytes -= this.window[this.windowStart].frame.length;
+      this.windowStart++;
+    }
+    if (this.windowStart > 1024 && this.windowStart * 2 > this.window.length) {
+      this.window = this.window.slice(this.windowStart);
+      this.windowStart = 0;
+    }
+  }
+
+  /** Drops the in-memory replay window: resumes then replay from the store (tests, and memory pressure). */
+  forgetWindow(): void {
+    this.window = [];
+    this.windowStart = 0;
+    this.windowBytes = 0;
+  }
+
   /** The log lost events the hub never saw (pruned while the tailer lagged): every stream must refetch. */
   skipTo(cursor: number): void {
     this.flush();
-    this.window = [];
-    this.windowStart = 0;
+    this.forgetWindow();
     this.lastId = cursor;
     for (const sub of this.live) this.sendReset(sub, "history_pruned", sub.lastId);
   }
