@@ -1,0 +1,52 @@
+import { memo } from "react";
+import { Link, useNavigate } from "react-router";
+import type { Agent } from "../../../src/shared/agent";
+import { HealthBadge } from "../components/HealthBadge";
+import { Heartbeat } from "../components/Heartbeat";
+import { TrustBar } from "../components/TrustBar";
+import { useFlash } from "../hooks/useFlash";
+
+export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
+  const ref = useFlash<HTMLTableRowElement>(agent.revision);
+  const navigate = useNavigate();
+  const href = `/agents/${encodeURIComponent(agent.id)}`;
+  return (
+    <tr
+      ref={ref}
+      data-testid="agent-row"
+      data-agent-id={agent.id}
+      data-revision={agent.revision}
+      onClick={(e) => {
+        if (!(e.target as HTMLElement).closest("a")) navigate(href);
+      }}
+      className="cursor-pointer border-b border-zinc-800/70 hover:bg-zinc-900/80"
+    >
+      <td className="max-w-0 py-1.5 pr-3 pl-4">
+        <Link to={href} className="block truncate font-medium text-zinc-100 hover:text-sky-300">
+          {agent.name}
+        </Link>
+        <div className="truncate font-mono text-[11px] text-zinc-500">{agent.id}</div>
+      </td>
+      <td className="py-1.5 pr-3">
+        <HealthBadge status={agent.health_status} />
+      </td>
+      <td className="py-1.5 pr-3">
+        <TrustBar score={agent.trust_score} tier={agent.trust_tier} />
+      </td>
+      <td className="py-1.5 pr-3 text-xs whitespace-nowrap" data-testid="heartbeat">
+        <Heartbeat agent={agent} />
+      </td>
+      <td className="hidden py-1.5 pr-3 font-mono text-xs text-zinc-400 md:table-cell">{agent.version}</td>
+      <td className="hidden py-1.5 pr-3 text-xs text-zinc-400 lg:table-cell">{agent.protocol}</td>
+      <td className="hidden max-w-0 py-1.5 pr-4 xl:table-cell">
+        <div className="flex gap-1 overflow-hidden" title={agent.tags.join(", ")}>
+          {agent.tags.map((t) => (
+            <span key={t} className="shrink-0 rounded bg-zinc-800/80 px-1.5 py-px text-[11px] text-zinc-400">
+              {t}
+            </span>
+          ))}
+        </div>
+      </td>
+    </tr>
+  );
+});

@@ -1,0 +1,54 @@
+import type { HealthStatus, ListSort } from "../../../src/shared/agent";
+import { HEALTH_ORDER, SORTS, type ListParams } from "./fleet-view";
+
+const SORT_LABELS: Record<ListSort, string> = { name: "name", trust_score: "trust", updated_at: "last update", created_at: "registration" };
+
+interface Props {
+  params: ListParams;
+  shown: number;
+  total: number;
+  onChange(patch: Partial<ListParams>): void;
+}
+
+export function ListControls({ params, shown, total, onChange }: Props) {
+  const input = "rounded border border-zinc-800 bg-zinc-900 px-2 py-1 text-sm text-zinc-200 outline-none focus:border-sky-500/60";
+  return (
+    <div className="flex flex-wrap items-center gap-2">
+      <input
+        type="search"
+        value={params.q}
+        onChange={(e) => onChange({ q: e.target.value })}
+        placeholder="Search name, id, tags, skills"
+        aria-label="Search agents"
+        className={`${input} min-w-0 flex-1 basis-56`}
+      />
+      <select aria-label="Filter by health" value={params.health ?? ""} onChange={(e) => onChange({ health: (e.target.value || null) as HealthStatus | null })} className={input}>
+        <option value="">any health</option>
+        {HEALTH_ORDER.map((h) => (
+          <option key={h} value={h}>
+            {h}
+          </option>
+        ))}
+      </select>
+      <select aria-label="Sort by" value={params.sort} onChange={(e) => onChange({ sort: e.target.value as ListSort })} className={input}>
+        {SORTS.map((s) => (
+          <option key={s} value={s}>
+            by {SORT_LABELS[s]}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        onClick={() => onChange({ order: params.order === "asc" ? "desc" : "asc" })}
+        className={`${input} hover:bg-zinc-800`}
+        aria-label={`Order: ${params.order === "asc" ? "ascending" : "descending"}`}
+        title="Reverse the order"
+      >
+        {params.order === "asc" ? "↑ asc" : "↓ desc"}
+      </button>
+      <span className="ml-auto text-xs text-zinc-500 tabular-nums" data-testid="shown-count">
+        {shown === total ? `${total} agents` : `${shown} of ${total}`}
+      </span>
+    </div>
+  );
+}

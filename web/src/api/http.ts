@@ -1,0 +1,46 @@
+/**
+ * The dashboard's only way to call the API: same-origin fetch, JSON in and out,
+ * problem answers (RFC 9457) turned into `ApiError`. The session cookie rides
+ * along by itself; no token is ever put in a URL.
+ */
+import type { Problem } from "../../../src/shared/problems";
+
+export const API = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Partial<Problem> | null,
+  ) {
+    super(problem?.detail ?? problem?.title ?? `the server answered ${status}`);
+    this.name = "ApiError";
+  }
+
+  get code(): string | undefined {
+    return this.problem?.code;
+  }
+}
+
+/** Called on every 401 so the app can show the sign-in (set once by the app). */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  if (init.body !== undefined) headers.set("Content-Type", "application/json");
+  const response = await fetch(`${API}${path}`, { ...init, headers, credentials: "same-origin" });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => null);
+    if (response.status === 401) onUnauthorized();
+    throw new ApiError(response.status, problem);
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
+}

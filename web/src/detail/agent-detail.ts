@@ -1,0 +1,40 @@
+/**
+ * What the detail page shows for an id, from the two things it has: the agent
+ * as fetched when the page opened (exact, including `last_heartbeat_at`) and
+ * the live fleet cache (follows every event, knows about deregistrations).
+ * Pure, so the races between the two are tested without a browser.
+ */
+import type { Agent } from "../../../src/shared/agent";
+import type { Fleet } from "../api/fleet";
+import { isNotFound } from "../api/http";
+import { supersedes } from "../live/fleet-updates";
+import { later } from "../live/history-updates";
+
+export type Detail =
+  | { kind: "loading" }
+  | { kind: "error"; error: unknown }
+  | { kind: "missing" }
+  | { kind: "live"; agent: Agent }
+  | { kind: "deregistered"; agent: Agent | null; at: string | null };
+
+export function resolveDetail(id: string, fleet: Fleet | undefined, fetched: Agent | undefined, fetchError: unknown): Detail {
+  const held = fleet?.agents[id];
+  if (held) return { kind: "live", agent: merge(held, fetched) };
+  const removal = fleet?.removed[id];
+  const newerIncarnation = fetched && removal?.agent && Date.parse(fetched.created_at) > Date.parse(removal.agent.created_at);
+  if (removal && !newerIncarnation) {
+    const last = fetched && removal.agent ? merge(removal.agent, fetched) : (removal.agent ?? fetched ?? null);
+    return { kind: "deregistered", agent: last, at: removal.at };
+  }
+  if (fetched) return { kind: "live", agent: fetched };
+  if (fetchError) return isNotFound(fetchError) ? { kind: "missing" } : { kind: "error", error: fetchError };
+  return { kind: "loading" };
+}
+
+/** The newer snapshot, with the latest heartbeat time either one knows. */
+function merge(held: Agent, fetched: Agent | undefined): Agent {
+  if (!fetched || fetched.id !== held.id) return held;
+  const newer = supersedes(held, fetched) ? held : fetched;
+  const lastHeartbeat = later(held.last_heartbeat_at, fetched.last_heartbeat_at);
+  return newer.last_heartbeat_at === lastHeartbeat ? newer : { ...newer, last_heartbeat_at: lastHeartbeat };
+}

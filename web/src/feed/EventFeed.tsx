@@ -1,0 +1,72 @@
+/** The latest events as they arrive; pausing freezes the list, events keep being collected. */
+import { useSyncExternalStore } from "react";
+import { Link } from "react-router";
+import type { RegistryEvent } from "../../../src/shared/events";
+import { clockTime, dateTime } from "../format/time";
+import { useFleet } from "../hooks/useFleet";
+import { useLive } from "../live/LiveContext";
+import { describeEvent, type EventLine } from "./describe-event";
+
+const TONE: Record<EventLine["tone"], string> = {
+  good: "text-emerald-300",
+  bad: "text-rose-300",
+  warn: "text-amber-300",
+  neutral: "text-zinc-300",
+};
+
+const SHOWN = 200;
+
+export function EventFeed({ agentId, title = "Live events" }: { agentId?: string; title?: string }) {
+  const live = useLive();
+  const view = useSyncExternalStore(live.feed.subscribe, live.feed.getView);
+  const fleet = useFleet().data;
+  const entries = (agentId ? view.entries.filter((e) => e.event.agent_id === agentId) : view.entries).slice(0, SHOWN);
+  const nameOf = (event: RegistryEvent) =>
+    event.type === "agent_deregistered" ? (fleet?.removed[event.agent_id]?.agent?.name ?? event.agent_id) : event.agent.name;
+
+  return (
+    <section className="flex min-h-0 flex-col" aria-label={title} data-testid="event-feed">
+      <header className="flex items-center gap-2 border-b border-zinc-800 px-3 py-2">
+        <h2 className="text-xs font-medium tracking-wide text-zinc-400 uppercase">{title}</h2>
+        {view.paused && view.pending > 0 && (
+          <span className="rounded bg-sky-500/15 px-1.5 text-[11px] text-sky-300 tabular-nums" data-testid="feed-pending">
+            {view.pending} new
+          </span>
+        )}
+        <button
+          type="button"
+          onClick={() => (view.paused ? live.feed.resume() : live.feed.pause())}
+          className="ml-auto rounded border border-zinc-800 px-2 py-0.5 text-xs text-zinc-300 hover:bg-zinc-800"
+          aria-pressed={view.paused}
+        >
+          {view.paused ? "▶ resume" : "❚❚ pause"}
+        </button>
+      </header>
+      {entries.length === 0 ? (
+        <p className="px-3 py-6 text-center text-xs text-zinc-500">{view.paused ? "Paused." : "Waiting for events… changes appear here as they happen."}</p>
+      ) : (
+        <ol className="min-h-0 flex-1 overflow-y-auto font-mono text-xs">
+          {entries.map(({ id, event }) => {
+            const line = describeEvent(event);
+            return (
+              <li key={id} className="flex gap-2 border-b border-zinc-900 px-3 py-1 leading-5" title={line.detail ? `${line.detail} · #${id} · ${dateTime(event.timestamp)}` : `#${id} · ${dateTime(event.timestamp)}`}>
+                <span className="shrink-0 text-zinc-600 tabular-nums">{clockTime(event.timestamp)}</span>
+                <span className="w-20 shrink-0 text-zinc-500">{line.label}</span>
+                <span className="min-w-0 flex-1 truncate">
+                  {!agentId && (
+                    <>
+                      <Link to={`/agents/${encodeURIComponent(event.agent_id)}`} className="text-zinc-200 hover:text-sky-300">
+                        {nameOf(event)}
+                      </Link>{" "}
+                    </>
+                  )}
+                  <span className={TONE[line.tone]}>{line.text}</span>
+                </span>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
+}

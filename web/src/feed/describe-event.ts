@@ -1,0 +1,49 @@
+/** One line per event for the feed: what happened, in words a person scans. */
+import type { HealthStatus } from "../../../src/shared/agent";
+import type { EventType, RegistryEvent } from "../../../src/shared/events";
+
+export interface EventLine {
+  /** Short label of the type. */
+  label: string;
+  /** What changed, e.g. "healthy → offline" or "trust 0.52 → 0.61 (reliable)". */
+  text: string;
+  tone: "good" | "bad" | "warn" | "neutral";
+  /** A longer explanation for a tooltip (a trust reason, a health message). */
+  detail: string | null;
+}
+
+export const EVENT_LABELS: Record<EventType, string> = {
+  agent_registered: "registered",
+  agent_updated: "updated",
+  agent_deregistered: "deregistered",
+  agent_health_changed: "health",
+  trust_score_changed: "trust",
+};
+
+const HEALTH_RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unknown: 2, unhealthy: 3, offline: 4 };
+
+export const score = (value: number) => value.toFixed(2);
+
+export function describeEvent(event: RegistryEvent): EventLine {
+  const label = EVENT_LABELS[event.type];
+  switch (event.type) {
+    case "agent_registered":
+      return { label, text: `${event.agent.protocol} · v${event.agent.version}`, tone: "good", detail: event.agent.endpoint };
+    case "agent_updated":
+      return { label, text: event.changed.length ? event.changed.join(", ") : "card", tone: "neutral", detail: null };
+    case "agent_deregistered":
+      return { label, text: "removed from the registry", tone: "neutral", detail: null };
+    case "agent_health_changed": {
+      const worse = HEALTH_RANK[event.status] > HEALTH_RANK[event.previous_status];
+      const tone = event.status === "healthy" ? "good" : event.status === "degraded" ? "warn" : worse ? "bad" : "neutral";
+      return { label, text: `${event.previous_status} → ${event.status}`, tone, detail: event.message };
+    }
+    case "trust_score_changed":
+      return {
+        label,
+        text: `trust ${score(event.previous_score)} → ${score(event.score)} (${event.tier})`,
+        tone: event.score > event.previous_score ? "good" : event.score < event.previous_score ? "bad" : "neutral",
+        detail: event.reason,
+      };
+  }
+}

@@ -1,0 +1,30 @@
+/** How times read on the dashboard. */
+
+/** "just now", "12s ago", "4 min ago", "3 h ago", "2 d ago"; "in 5s" for the future. */
+export function relativeTime(thenMs: number, nowMs: number): string {
+  const seconds = Math.round((nowMs - thenMs) / 1000);
+  if (seconds < 0) return seconds > -2 ? "just now" : `in ${unit(-seconds)}`;
+  if (seconds < 2) return "just now";
+  return `${unit(seconds)} ago`;
+}
+
+function unit(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/** Local wall-clock time, "14:03:22". */
+export function clockTime(at: string | number): string {
+  return new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+}
+
+/** Local date and time, "2026-11-25 14:03:22". */
+export function dateTime(at: string | number): string {
+  const d = new Date(at);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clockTime(d.getTime())}`;
+}

@@ -1,0 +1,171 @@
+/**
+ * The page's one connection to `GET /api/v1/events`, kept alive.
+ *
+ * The browser's EventSource reconnects by itself after a dropped connection
+ * (sending Last-Event-ID), but it gives up for good on any non-200 answer and
+ * retries a refused connection at a fixed pace forever. So: while it retries by
+ * itself we let it (it honours the server's jittered `retry:`); when it has
+ * closed for good, or has failed several times in a row without opening, we
+ * close it and open a new one ourselves after an exponential backoff with
+ * jitter, resuming with `?last_event_id=` from the last id we saw.
+ */
+import { EVENT_TYPES, type StreamEvent } from "../../../src/shared/events";
+import { backoffDelay, type BackoffOptions } from "./backoff";
+
+export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "offline";
+
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** The id of the last frame received (where a reconnect resumes). */
+  lastEventId: number;
+  /** When the last event arrived (ms since epoch); null before the first. */
+  lastEventAt: number | null;
+  /** Since when the stream has been down (ms); null while live. */
+  downSince: number | null;
+  /** When our own next attempt is due (ms); null while the browser retries by itself. */
+  nextAttemptAt: number | null;
+}
+
+export interface StreamFrame {
+  id: number;
+  event: StreamEvent;
+}
+
+export interface EventStreamOptions {
+  /** Default `/api/v1/events`. */
+  url?: string;
+  onFrame(frame: StreamFrame): void;
+  onState?(state: ConnectionState): void;
+  /** For tests: build the EventSource. */
+  createSource?(url: string): EventSource;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  /** Down for this long (or the browser is offline) → "offline" instead of "reconnecting". Default 10 s. */
+  offlineAfterMs?: number;
+  /** Failed attempts in a row, without ever opening, before we take over from the browser. Default 3. */
+  takeOverAfter?: number;
+}
+
+const CLOSED = 2;
+
+export class EventStream {
+  private source: EventSource | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private offlineTimer: ReturnType<typeof setTimeout> | null = null;
+  private attempts = 0;
+  private failuresInRow = 0;
+  private closed = false;
+  private state: ConnectionState;
+  private readonly url: string;
+  private readonly onOnline = () => {
+    if (this.retryTimer) this.reconnectNow();
+  };
+
+  constructor(private readonly options: EventStreamOptions) {
+    this.url = options.url ?? "/api/v1/events";
+    this.state = { status: "connecting", lastEventId: 0, lastEventAt: null, downSince: null, nextAttemptAt: null };
+  }
+
+  getState(): ConnectionState {
+    return this.state;
+  }
+
+  /** Opens the stream after event `fromId` (the list's cursor). */
+  open(fromId: number): void {
+    this.closed = false;
+    this.set({ lastEventId: fromId });
+    globalThis.addEventListener?.("online", this.onOnline);
+    this.connect();
+  }
+
+  /** Skips the wait before the next attempt (a "Reconnect now" button, or the browser coming online). */
+  reconnectNow(): void {
+    if (this.closed) return;
+    this.clearRetry();
+    this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearRetry();
+    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    this.offlineTimer = null;
+    this.source?.close();
+    this.source = null;
+    globalThis.removeEventListener?.("online", this.onOnline);
+  }
+
+  private connect(): void {
+    this.source?.close();
+    const url = `${this.url}?last_event_id=${this.state.lastEventId}`;
+    const source = this.options.createSource ? this.options.createSource(url) : new EventSource(url, { withCredentials: true });
+    this.source = source;
+    source.onopen = () => {
+      if (this.source !== source) return;
+      this.attempts = 0;
+      this.failuresInRow = 0;
+      if (this.offlineTimer) clearTimeout(this.offlineTimer);
+      this.offlineTimer = null;
+      this.set({ status: "live", downSince: null, nextAttemptAt: null });
+    };
+    source.onerror = () => {
+      if (this.source !== source || this.closed) return;
+      this.failuresInRow++;
+      const gaveUp = source.readyState === CLOSED || this.failuresInRow >= (this.options.takeOverAfter ?? 3);
+      if (gaveUp) this.scheduleReconnect();
+      else this.markDown(null);
+    };
+    for (const type of [...EVENT_TYPES, "reset"]) source.addEventListener(type, (message) => this.receive(source, message as MessageEvent<string>));
+  }
+
+  private receive(source: EventSource, message: MessageEvent<string>): void {
+    if (this.source !== source) return;
+    let event: StreamEvent;
+    try {
+      event = JSON.parse(message.data) as StreamEvent;
+    } catch {
+      return;
+    }
+    const id = Number(message.lastEventId);
+    const lastEventId = Number.isSafeInteger(id) && id > 0 ? id : this.state.lastEventId;
+    this.set({ lastEventId, lastEventAt: Date.now(), ...(this.state.status === "live" ? {} : { status: "live", downSince: null, nextAttemptAt: null }) });
+    this.options.onFrame({ id: lastEventId, event });
+  }
+
+  private scheduleReconnect(): void {
+    this.source?.close();
+    this.source = null;
+    this.clearRetry();
+    this.attempts++;
+    this.failuresInRow = 0;
+    const delay = backoffDelay(this.attempts, this.options.random, this.options.backoff);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+    this.markDown(Date.now() + delay);
+  }
+
+  private markDown(nextAttemptAt: number | null): void {
+    const downSince = this.state.downSince ?? Date.now();
+    const offlineAfter = this.options.offlineAfterMs ?? 10_000;
+    const offline = globalThis.navigator?.onLine === false || Date.now() - downSince >= offlineAfter;
+    this.set({ status: offline ? "offline" : "reconnecting", downSince, nextAttemptAt });
+    if (!offline && !this.offlineTimer) {
+      this.offlineTimer = setTimeout(() => {
+        this.offlineTimer = null;
+        if (this.state.downSince !== null && !this.closed) this.set({ status: "offline" });
+      }, downSince + offlineAfter - Date.now());
+    }
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private set(patch: Partial<ConnectionState>): void {
+    this.state = { ...this.state, ...patch };
+    this.options.onState?.(this.state);
+  }
+}

@@ -1,0 +1,15 @@
+import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
+import { defineProject } from "vitest/config";
+
+// The dashboard's unit, hook and component tests (jsdom). Paths resolve from web/.
+export default defineProject({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  plugins: [react()],
+  test: {
+    name: "web",
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test/setup.ts"],
+  },
+});
