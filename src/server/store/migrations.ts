@@ -17,7 +17,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema
           .createTable("agents")
           .addColumn("id", "text", (c) => c.primaryKey())
-          .addColumn("name", "text", (c) => c.notNull())
+          // Byte order on both databases, whatever the PostgreSQL database's locale: sort by name agrees across stores.
+          .addColumn("name", "text", (c) => (dialect === "postgres" ? c.notNull().modifyFront(sql`collate "C"`) : c.notNull()))
           .addColumn("version", "text", (c) => c.notNull())
           .addColumn("description", "text", (c) => c.notNull())
           .addColumn("endpoint", "text", (c) => c.notNull())
@@ -113,8 +114,13 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticProvider(dialect) });
+/**
+ * `schema` (PostgreSQL): where Kysely keeps its migration tables. Needed when
+ * several schemas share a database: without it Kysely's "does the table
+ * exist" check looks in every schema and skips creating ours.
+ */
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {

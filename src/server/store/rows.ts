@@ -2,7 +2,7 @@
  * What both stores share besides the migrations: how an agent maps to its table
  * row, and the list query (filters, search, sort, paging), built once with Kysely.
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { HEALTH_STATUSES, TRUST_TIERS, type HealthStatus, type TrustTier } from "../../shared/agent.js";
 import type { AgentCounts, AgentRow, ListOptions } from "./store.js";
 
@@ -101,13 +101,17 @@ export function likeEscape(text: string): string {
   return text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** `column LIKE '%escaped%' ESCAPE '\'`: SQLite has no default escape character, so it is named explicitly. */
+const contains = (column: "tags_index" | "skills_index" | "search_text", escaped: string) =>
+  sql<boolean>`${sql.ref(column)} like ${`%${escaped}%`} escape '\\'`;
+
 /** The filtered part of the list query, shared by the page and the total. */
 export function filteredAgents(db: Kysely<Database>, q: ListOptions) {
   let query = db.selectFrom("agents");
   if (q.health) query = query.where("health_status", "=", q.health);
-  if (q.tag) query = query.where((eb) => eb("tags_index", "like", eb.val(`%|${likeEscape(q.tag!)}|%`)));
-  if (q.skill) query = query.where((eb) => eb("skills_index", "like", eb.val(`%|${likeEscape(q.skill!)}|%`)));
-  if (q.q) query = query.where((eb) => eb("search_text", "like", eb.val(`%${likeEscape(q.q!)}%`)));
+  if (q.tag) query = query.where(contains("tags_index", `|${likeEscape(q.tag)}|`));
+  if (q.skill) query = query.where(contains("skills_index", `|${likeEscape(q.skill)}|`));
+  if (q.q) query = query.where(contains("search_text", likeEscape(q.q)));
   return query;
 }
 

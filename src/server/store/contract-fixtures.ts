@@ -1,0 +1,55 @@
+/**
+ * Building blocks of the store contract suite (contract.ts): what a store under
+ * test is handed over as, and small factories for rows and events.
+ */
+import type { EventType } from "../../shared/events.js";
+import type { AgentRow, Guard, NewEvent, Store } from "./store.js";
+
+/** A migrated, empty store under test. */
+export interface StoreFixture {
+  store: Store;
+  /** Opens (and migrates) another store on the same data, e.g. after `store.close()`. The caller closes it. */
+  reopen(): Promise<Store>;
+  /** Closes the store if still open and removes its data (file, schema). */
+  cleanup(): Promise<void>;
+}
+
+export interface ContractContext {
+  fixture: StoreFixture;
+  store: Store;
+}
+
+export const T0 = 1_700_000_000_000;
+
+export function agent(id: string, over: Partial<AgentRow> = {}): AgentRow {
+  return {
+    id,
+    name: `Agent ${id}`,
+    version: "1.0.0",
+    description: `agent ${id}`,
+    endpoint: `http://127.0.0.1:9/${id}`,
+    protocol: "http",
+    skills: [{ name: "echo", description: "echoes" }],
+    tags: ["test"],
+    provider: null,
+    metadata: null,
+    health_status: "unknown",
+    health_message: null,
+    last_heartbeat_at: null,
+    trust_score: 0.5,
+    trust_raw: 0.5,
+    trust_updated_at: T0,
+    revision: 1,
+    created_at: T0,
+    updated_at: T0,
+    token_hash: `hash-of-${id}`,
+    ...over,
+  };
+}
+
+/** An event whose payload carries characters that stress quoting (JSON, SQL arrays). */
+export function ev(type: EventType, agentId: string, at = T0, extra: Record<string, unknown> = {}): NewEvent {
+  return { type, agentId, at, payload: JSON.stringify({ type, agent_id: agentId, note: 'a,b {c} "d" \\ é', ...extra }) };
+}
+
+export const guardOf = (row: AgentRow): Guard => ({ revision: row.revision, lastHeartbeatAt: row.last_heartbeat_at });
