@@ -29,3 +29,35 @@ runStoreContract("postgres", async () => {
     },
   };
 });
+
+describe("postgres store: several instances on one database", () => {
+  it("instances starting at once apply each migration exactly once", async () => {
+    const schema = await createSchema();
+    const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore(schema.url, { poolSize: 2 })));
+    try {
+      await Promise.all(stores.map((s) => s.migrate()));
+      const applied = await sql(`select name from "${schema.schema}".kysely_migration`);
+      expect(applied.map((r) => r.name)).toEqual(["0001_initial"]);
+      expect(await sql(`select one, last_id from "${schema.schema}".event_counter`)).toEqual([{ one: 1, last_id: "0" }]);
+      const r = await stores[3].commit({ mutation: { op: "insert", row: agent("a") }, events: [ev("agent_registered", "a")] });
+      expect(r.ok && r.events[0].id).toBe(1);
+      expect((await stores[5].getAgent("a"))?.id).toBe("a");
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await schema.drop();
+    }
+  });
+
+  it("stores in different schemas of one database see nothing of each other", async () => {
+    const [one, two] = await Promise.all([createSchema(), createSchema()]);
+    const [a, b] = await Promise.all([open(one.url), open(two.url)]);
+    try {
+      await a.commit({ mutation: { op: "insert", row: agent("only-in-one") }, events: [ev("agent_registered", "only-in-one")] });
+      expect(await b.getAgent("only-in-one")).toBeUndefined();
+      expect(await b.eventBounds()).toEqual({ oldest: null, last: 0 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all([one.drop(), two.drop()]);
+    }
+  });
+});
