@@ -21,24 +21,26 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
       }}
       className="cursor-pointer border-b border-zinc-800/70 hover:bg-zinc-900/80"
     >
-      <td className="max-w-0 py-1.5 pr-3 pl-4">
-        <Link to={href} className="block truncate font-medium text-zinc-100 hover:text-sky-300">
+      <td className="max-w-0 py-1 pr-3 pl-3">
+        <Link to={href} className="block truncate text-[13px] leading-5 font-medium text-zinc-100 hover:text-sky-300" title={agent.name}>
           {agent.name}
         </Link>
-        <div className="truncate font-mono text-[11px] text-zinc-500">{agent.id}</div>
+        <div className="truncate font-mono text-[11px] leading-4 text-zinc-500" title={agent.id}>
+          {agent.id}
+        </div>
       </td>
-      <td className="py-1.5 pr-3">
+      <td className="py-1 pr-3">
         <HealthBadge status={agent.health_status} />
       </td>
-      <td className="py-1.5 pr-3">
+      <td className="py-1 pr-3">
         <TrustBar score={agent.trust_score} tier={agent.trust_tier} />
       </td>
-      <td className="py-1.5 pr-3 text-xs whitespace-nowrap" data-testid="heartbeat">
+      <td className="hidden py-1 pr-3 text-xs whitespace-nowrap sm:table-cell" data-testid="heartbeat">
         <Heartbeat agent={agent} />
       </td>
-      <td className="hidden py-1.5 pr-3 font-mono text-xs text-zinc-400 md:table-cell">{agent.version}</td>
-      <td className="hidden py-1.5 pr-3 text-xs text-zinc-400 lg:table-cell">{agent.protocol}</td>
-      <td className="hidden max-w-0 py-1.5 pr-4 xl:table-cell">
+      <td className="hidden py-1 pr-3 font-mono text-xs text-zinc-400 md:table-cell">{agent.version}</td>
+      <td className="hidden py-1 pr-3 text-xs text-zinc-400 lg:table-cell">{agent.protocol}</td>
+      <td className="hidden max-w-0 py-1 pr-4 xl:table-cell">
         <div className="flex gap-1 overflow-hidden" title={agent.tags.join(", ")}>
           {agent.tags.map((t) => (
             <span key={t} className="shrink-0 rounded bg-zinc-800/80 px-1.5 py-px text-[11px] text-zinc-400">

@@ -14,9 +14,9 @@ import { HealthHistory } from "./HealthHistory";
 import { LastHeartbeat } from "./LastHeartbeat";
 import { TrustChart } from "./TrustChart";
 
-function Panel({ title, children, className = "" }: { title: string; children: ReactNode; className?: string }) {
+function Panel({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <section className={`rounded border border-zinc-800 p-3 ${className}`}>
+    <section className="rounded border border-zinc-800 p-3">
       <h2 className="mb-2 text-[11px] font-medium tracking-wide text-zinc-500 uppercase">{title}</h2>
       {children}
     </section>
@@ -97,11 +97,9 @@ export function AgentDetailPage() {
             </div>
             {health.data ? <HealthHistory history={health.data.history} /> : health.isError ? null : <Loading what="health history" />}
           </Panel>
-          <Panel title="Events for this agent" className="p-0">
-            <div className="-mx-3 -mb-3 max-h-72 overflow-hidden">
-              <EventFeed agentId={agent.id} title="since this page opened" />
-            </div>
-          </Panel>
+          <div className="flex max-h-80 flex-col overflow-hidden rounded border border-zinc-800">
+            <EventFeed agentId={agent.id} title="Events for this agent" />
+          </div>
         </div>
         <div className="flex min-w-0 flex-col gap-4">
           <Panel title="Card">

@@ -34,8 +34,8 @@ export function LastHeartbeat({ agent, readAt, checking, onCheck }: Props) {
         {checking ? "checking…" : "↻ check now"}
       </button>
       <p className="mt-0.5 text-xs text-zinc-500">
-        {age && <>{age === "just now" ? "fresh" : age} when read. </>}
-        Heartbeating: it turns offline here the moment heartbeats stop for too long.
+        {age && <>{age === "just now" ? "Just sent" : `Sent ${age.replace(" ago", "")} before`} this page read it. </>}
+        Heartbeats that change nothing are not streamed; if they stop, the agent turns offline here as soon as the registry notices.
       </p>
     </div>
   );

@@ -34,7 +34,7 @@ export function resolveDetail(id: string, fleet: Fleet | undefined, fetched: Age
 /** The newer snapshot, with the latest heartbeat time either one knows. */
 function merge(held: Agent, fetched: Agent | undefined): Agent {
   if (!fetched || fetched.id !== held.id) return held;
-  const newer = supersedes(held, fetched) ? held : fetched;
+  const newer = supersedes(fetched, held) ? fetched : held;
   const lastHeartbeat = later(held.last_heartbeat_at, fetched.last_heartbeat_at);
   return newer.last_heartbeat_at === lastHeartbeat ? newer : { ...newer, last_heartbeat_at: lastHeartbeat };
 }

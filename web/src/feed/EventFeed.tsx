@@ -45,23 +45,24 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
       {entries.length === 0 ? (
         <p className="px-3 py-6 text-center text-xs text-zinc-500">{view.paused ? "Paused." : "Waiting for events… changes appear here as they happen."}</p>
       ) : (
-        <ol className="min-h-0 flex-1 overflow-y-auto font-mono text-xs">
+        <ol className="min-h-0 flex-1 overflow-y-auto font-mono text-[11px]">
           {entries.map(({ id, event }) => {
             const line = describeEvent(event);
             return (
-              <li key={id} className="flex gap-2 border-b border-zinc-900 px-3 py-1 leading-5" title={line.detail ? `${line.detail} · #${id} · ${dateTime(event.timestamp)}` : `#${id} · ${dateTime(event.timestamp)}`}>
+              <li
+                key={id}
+                data-testid="feed-entry"
+                data-type={event.type}
+                className="flex gap-2 border-b border-zinc-900 px-3 py-0.5 leading-5"
+                title={`${line.label} · #${id} · ${dateTime(event.timestamp)}${line.detail ? ` · ${line.detail}` : ""}`}
+              >
                 <span className="shrink-0 text-zinc-600 tabular-nums">{clockTime(event.timestamp)}</span>
-                <span className="w-20 shrink-0 text-zinc-500">{line.label}</span>
-                <span className="min-w-0 flex-1 truncate">
-                  {!agentId && (
-                    <>
-                      <Link to={`/agents/${encodeURIComponent(event.agent_id)}`} className="text-zinc-200 hover:text-sky-300">
-                        {nameOf(event)}
-                      </Link>{" "}
-                    </>
-                  )}
-                  <span className={TONE[line.tone]}>{line.text}</span>
-                </span>
+                {!agentId && (
+                  <Link to={`/agents/${encodeURIComponent(event.agent_id)}`} className="max-w-[9rem] shrink-0 truncate text-zinc-200 hover:text-sky-300">
+                    {nameOf(event)}
+                  </Link>
+                )}
+                <span className={`min-w-0 flex-1 truncate ${TONE[line.tone]}`}>{line.text}</span>
               </li>
             );
           })}

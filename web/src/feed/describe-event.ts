@@ -5,7 +5,7 @@ import type { EventType, RegistryEvent } from "../../../src/shared/events";
 export interface EventLine {
   /** Short label of the type. */
   label: string;
-  /** What changed, e.g. "healthy → offline" or "trust 0.52 → 0.61 (reliable)". */
+  /** What changed, readable on its own: "healthy → offline", "trust 0.52 → 0.61 (reliable)", "registered (a2a, v1.2.0)". */
   text: string;
   tone: "good" | "bad" | "warn" | "neutral";
   /** A longer explanation for a tooltip (a trust reason, a health message). */
@@ -28,11 +28,11 @@ export function describeEvent(event: RegistryEvent): EventLine {
   const label = EVENT_LABELS[event.type];
   switch (event.type) {
     case "agent_registered":
-      return { label, text: `${event.agent.protocol} · v${event.agent.version}`, tone: "good", detail: event.agent.endpoint };
+      return { label, text: `registered (${event.agent.protocol}, v${event.agent.version})`, tone: "good", detail: event.agent.endpoint };
     case "agent_updated":
-      return { label, text: event.changed.length ? event.changed.join(", ") : "card", tone: "neutral", detail: null };
+      return { label, text: `updated ${event.changed.length ? event.changed.join(", ") : "its card"}`, tone: "neutral", detail: null };
     case "agent_deregistered":
-      return { label, text: "removed from the registry", tone: "neutral", detail: null };
+      return { label, text: "deregistered", tone: "warn", detail: null };
     case "agent_health_changed": {
       const worse = HEALTH_RANK[event.status] > HEALTH_RANK[event.previous_status];
       const tone = event.status === "healthy" ? "good" : event.status === "degraded" ? "warn" : worse ? "bad" : "neutral";

@@ -41,7 +41,7 @@ export class LiveSync {
   /** While a resync is in flight: the events that arrive meanwhile (re-applied on the fresh snapshot). */
   private arrivedDuringResync: SequencedEvent[] | null = null;
   private resyncRun: Promise<void> | null = null;
-  private resyncAgain = false;
+  private resyncTarget = 0;
   private running = false;
 
   constructor(
@@ -85,37 +85,37 @@ export class LiveSync {
 
   /**
    * Refetches the fleet once and rebases the events that arrived meanwhile on
-   * it; detail queries on screen are refetched too. Calls made while one is in
-   * flight fold into one more run after it.
+   * it; detail queries on screen are refetched too. A call made while one is in
+   * flight joins it, and causes one more run only if the snapshot it gets is
+   * older than `atLeast` (the cursor of a later `reset`): the stream skipped
+   * what lies between, so only a newer snapshot can fill it in.
    */
-  resync(): Promise<void> {
-    if (this.resyncRun) {
-      this.resyncAgain = true;
-      return this.resyncRun;
-    }
+  resync(atLeast = 0): Promise<void> {
+    this.resyncTarget = Math.max(this.resyncTarget, atLeast);
+    if (this.resyncRun) return this.resyncRun;
     this.arrivedDuringResync = [];
     this.set({ resyncing: true });
     this.resyncRun = (async () => {
       let failures = 0;
-      do {
-        this.resyncAgain = false;
+      for (;;) {
         try {
           const fresh = await (this.options.fetchFleet ?? (() => fetchFleet()))();
           this.flush();
           const arrived = this.arrivedDuringResync ?? [];
           this.queryClient.setQueryData<Fleet>(fleetKey, (previous) => rebase(fresh, previous, arrived));
           failures = 0;
+          if (fresh.cursor >= this.resyncTarget) break;
         } catch {
-          // The server is unreachable or refuses: keep the old view and try
-          // again with backoff while the page is live.
+          // Unreachable or refused: keep the old view, try again with backoff while live.
           failures++;
-          this.resyncAgain = this.running;
-          if (this.resyncAgain) await new Promise((r) => setTimeout(r, backoffDelay(failures)));
+          if (!this.running) break;
+          await new Promise((r) => setTimeout(r, backoffDelay(failures)));
         }
-      } while (this.resyncAgain);
+      }
       await this.queryClient.invalidateQueries({ queryKey: ["agent"], refetchType: "active" });
     })().finally(() => {
       this.resyncRun = null;
+      this.resyncTarget = 0;
       this.arrivedDuringResync = null;
       this.set({ resyncing: false });
     });
@@ -124,7 +124,7 @@ export class LiveSync {
 
   private receive({ id, event }: StreamFrame): void {
     if (event.type === "reset") {
-      void this.resync();
+      void this.resync(event.cursor);
       return;
     }
     const sequenced = { id, event };

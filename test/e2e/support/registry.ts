@@ -1,0 +1,63 @@
+/**
+ * A tiny client for driving the registry from tests and the screenshot
+ * script: register, heartbeat, report, patch, deregister, all over plain HTTP.
+ */
+import type { Agent, AgentCard, AgentPatch, RegisterResponse, ReportedStatus } from "../../../src/shared/agent.js";
+
+export interface Registered {
+  agent: Agent;
+  token: string;
+}
+
+export class RegistryClient {
+  constructor(readonly baseUrl: string) {}
+
+  async register(card: AgentCard): Promise<Registered> {
+    const body = await this.call<RegisterResponse>("POST", "/agents", card);
+    if (!body.agent_token) throw new Error(`no agent token for ${card.id}`);
+    return { agent: body.agent, token: body.agent_token };
+  }
+
+  heartbeat(id: string, token: string, status?: ReportedStatus, message?: string) {
+    return this.call("POST", `/agents/${encodeURIComponent(id)}/heartbeat`, { ...(status ? { status } : {}), ...(message ? { message } : {}) }, token);
+  }
+
+  report(subject: string, reporterToken: string, outcome: "success" | "failure" | "timeout", latencyMs?: number) {
+    return this.call("POST", `/agents/${encodeURIComponent(subject)}/reports`, { outcome, ...(latencyMs !== undefined ? { latency_ms: latencyMs } : {}) }, reporterToken);
+  }
+
+  patch(id: string, token: string, patch: AgentPatch) {
+    return this.call<Agent>("PATCH", `/agents/${encodeURIComponent(id)}`, patch, token);
+  }
+
+  deregister(id: string, token: string) {
+    return this.call("DELETE", `/agents/${encodeURIComponent(id)}`, undefined, token);
+  }
+
+  get<T>(path: string) {
+    return this.call<T>("GET", path);
+  }
+
+  private async call<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  }
+}
+
+export function card(id: string, extra: Partial<AgentCard> = {}): AgentCard {
+  return {
+    id,
+    name: extra.name ?? id,
+    version: "1.0.0",
+    description: `Test agent ${id}`,
+    endpoint: `http://127.0.0.1:9/${id}`,
+    protocol: "http",
+    skills: [{ name: "echo", description: "Echoes its input", tags: ["test"] }],
+    tags: ["e2e"],
+    ...extra,
+  };
+}

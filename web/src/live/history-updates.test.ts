@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import type { HealthReport, TrustReport } from "../../../src/shared/agent";
+import { agent, at, healthChanged, registered, trustChanged, updated } from "../test/factories";
+import { applyToHealth, applyToTrust, later } from "./history-updates";
+
+const trust: TrustReport = { agent_id: "a", score: 0.5, tier: "reliable", history: [{ at: at(10), score: 0.5, tier: "reliable", reason: "start" }] };
+const health: HealthReport = { agent_id: "a", status: "healthy", last_heartbeat_at: at(10), history: [{ at: at(5), status: "healthy", previous_status: "unknown", message: null }] };
+
+describe("applyToTrust", () => {
+  it("appends the new point", () => {
+    const next = applyToTrust(trust, trustChanged(agent("a", { trust_score: 0.4, trust_tier: "experimental", updated_at: at(20) }), 0.5, "failure"));
+    expect(next.history.at(-1)).toEqual({ at: at(20), score: 0.4, tier: "experimental", reason: "failure" });
+    expect(next.tier).toBe("experimental");
+  });
+
+  it("ignores other agents, other event types and points it already has", () => {
+    expect(applyToTrust(trust, trustChanged(agent("b", { updated_at: at(20) }), 0.4))).toBe(trust);
+    expect(applyToTrust(trust, updated(agent("a", { updated_at: at(20) })))).toBe(trust);
+    expect(applyToTrust(trust, trustChanged(agent("a", { updated_at: at(10) }), 0.4))).toBe(trust);
+  });
+});
+
+describe("applyToHealth", () => {
+  it("appends a transition and follows the status", () => {
+    const next = applyToHealth(health, healthChanged(agent("a", { health_status: "degraded", updated_at: at(30), last_heartbeat_at: at(29) }), "healthy", "slow"));
+    expect(next.status).toBe("degraded");
+    expect(next.last_heartbeat_at).toBe(at(29));
+    expect(next.history.at(-1)).toEqual({ at: at(30), status: "degraded", previous_status: "healthy", message: "slow" });
+  });
+
+  it("takes a later heartbeat time from any event, never an earlier one", () => {
+    expect(applyToHealth(health, registered(agent("a", { last_heartbeat_at: at(40) }))).last_heartbeat_at).toBe(at(40));
+    expect(applyToHealth(health, registered(agent("a", { last_heartbeat_at: at(1) })))).toBe(health);
+  });
+});
+
+describe("later", () => {
+  it("treats null as never", () => {
+    expect(later(null, at(1))).toBe(at(1));
+    expect(later(at(2), null)).toBe(at(2));
+    expect(later(at(2), at(1))).toBe(at(2));
+  });
+});
