@@ -61,3 +61,35 @@ export function card(id: string, extra: Partial<AgentCard> = {}): AgentCard {
     ...extra,
   };
 }
+
+/** Heartbeats for one agent on a timer (like a real agent), with a status that can change. */
+export class Beater {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly id: string,
+    private readonly token: string,
+    private status: ReportedStatus = "healthy",
+    private readonly everyMs = 250,
+  ) {}
+
+  async start(): Promise<this> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat().catch(() => {}), this.everyMs);
+    return this;
+  }
+
+  async set(status: ReportedStatus): Promise<void> {
+    this.status = status;
+    await this.beat();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private beat() {
+    return this.client.heartbeat(this.id, this.token, this.status);
+  }
+}

@@ -8,7 +8,9 @@ import { fetchFleet, fleetKey } from "../api/fleet";
 
 export const fleetQuery = queryOptions({
   queryKey: fleetKey,
-  queryFn: ({ signal }) => fetchFleet(signal),
+  // No abort signal: a component unmounting mid-load must not cancel the one
+  // list read the page needs (it would be read again by the next observer).
+  queryFn: () => fetchFleet(),
   staleTime: Infinity,
   gcTime: Infinity,
   refetchOnWindowFocus: false,

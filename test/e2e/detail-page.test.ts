@@ -1,0 +1,66 @@
+/** The agent detail page follows its agent live, to the end. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launch, type Browser } from "./support/browser.js";
+import { openDashboard, PATIENCE } from "./support/dashboard.js";
+import { Beater, card, RegistryClient } from "./support/registry.js";
+import { startE2EServer, type E2EServer } from "./support/server.js";
+
+let server: E2EServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2EServer();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.destroy();
+});
+
+describe("agent detail page", () => {
+  it("follows its agent: health, trust, card changes, and says when it is deregistered", async () => {
+    const client = new RegistryClient(server.url);
+    const subject = await client.register(
+      card("watched", { name: "Watched Agent", description: "Answers questions about invoices.", protocol: "a2a", skills: [{ name: "parse_invoice", description: "Invoice PDF to JSON" }] }),
+    );
+    const peers = await Promise.all(["peer-1", "peer-2", "peer-3"].map((id) => client.register(card(id))));
+    const beater = await new Beater(client, "watched", subject.token).start();
+    try {
+      const { page } = browser;
+      await openDashboard(page, `${server.url}/agents/watched`);
+      const detail = page.locator('[data-testid="agent-detail"]');
+      await detail.waitFor({ timeout: PATIENCE });
+      expect(await page.locator('[data-testid="agent-card"]').textContent()).toContain("Answers questions about invoices.");
+      expect(await page.locator('[data-testid="skills"]').textContent()).toContain("parse_invoice");
+      await detail.locator('header [data-status="healthy"]').waitFor({ timeout: PATIENCE });
+
+      await beater.set("degraded");
+      await detail.locator('header [data-status="degraded"]').waitFor({ timeout: PATIENCE });
+      await page.locator('[data-testid="health-history"]', { hasText: "healthy → degraded" }).waitFor({ timeout: PATIENCE });
+
+      const scoreBefore = await page.locator('[data-testid="trust-score"]').textContent();
+      for (const peer of peers) await client.report("watched", peer.token, "failure");
+      await page.waitForFunction((before) => document.querySelector('[data-testid="trust-score"]')?.textContent !== before, scoreBefore, { timeout: PATIENCE });
+      expect(Number(await page.locator('[data-testid="trust-score"]').textContent())).toBeLessThan(Number(scoreBefore));
+      expect(await page.locator('[data-testid="trust-chart"] circle').count()).toBeGreaterThan(0);
+
+      await client.patch("watched", subject.token, { version: "9.9.9" });
+      await page.locator('[data-testid="agent-card"]', { hasText: "9.9.9" }).waitFor({ timeout: PATIENCE });
+
+      beater.stop();
+      await client.deregister("watched", subject.token);
+      await page.locator('[data-testid="deregistered"]').waitFor({ timeout: PATIENCE });
+      expect(await detail.getAttribute("data-state")).toBe("deregistered");
+      expect(page.url()).toMatch(/\/agents\/watched$/);
+    } finally {
+      beater.stop();
+    }
+  });
+
+  it("says plainly when the agent does not exist", async () => {
+    const { page } = browser;
+    await openDashboard(page, `${server.url}/agents/nobody-here`);
+    await page.locator('[data-testid="agent-missing"]').waitFor({ timeout: PATIENCE });
+    expect(await page.locator('[data-testid="agent-missing"]').textContent()).toContain("No agent nobody-here");
+  });
+});
