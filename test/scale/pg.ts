@@ -11,15 +11,17 @@ export const PG_URL = process.env.AGENTMESH_TEST_DATABASE_URL ?? `postgres://${p
 
 const PREFIX = "am_test_";
 
-/** One statement on a short-lived connection. */
+const pools = new Map<string, pg.Pool>();
+
+/** One statement, on a small per-process pool that lets the process exit when idle. */
 export async function sql<R extends pg.QueryResultRow = any>(text: string, values: unknown[] = [], url = PG_URL): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000, idleTimeoutMillis: 1000, allowExitOnIdle: true });
+    pool.on("error", () => {});
+    pools.set(url, pool);
   }
+  return (await pool.query<R>(text, values)).rows;
 }
 
 /** `url` with its search_path set to `schema` (how a user points AgentMesh at a schema, too). */
@@ -36,14 +38,21 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-export async function createSchema(url = PG_URL): Promise<TestSchema> {
-  const now = Math.floor(Date.now() / 1000);
-  const schema = `${PREFIX}${now}_${randomBytes(4).toString("hex")}`;
+let swept: Promise<void> | null = null;
+
+async function sweepStale(url: string, now: number): Promise<void> {
   const stale = await sql<{ nspname: string }>("select nspname from pg_namespace where nspname like $1", [`${PREFIX}%`], url);
   for (const { nspname } of stale) {
     const born = Number(nspname.slice(PREFIX.length).split("_")[0]);
     if (born < now - 3600) await sql(`drop schema if exists "${nspname}" cascade`, [], url).catch(() => {});
   }
+}
+
+export async function createSchema(url = PG_URL): Promise<TestSchema> {
+  const now = Math.floor(Date.now() / 1000);
+  const schema = `${PREFIX}${now}_${randomBytes(4).toString("hex")}`;
+  swept ??= sweepStale(url, now);
+  await swept;
   await sql(`create schema "${schema}"`, [], url);
   return {
     schema,

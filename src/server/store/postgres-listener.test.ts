@@ -108,12 +108,13 @@ describe("postgres store: failures", () => {
       expect((err as AppError).headers).toEqual({ "Retry-After": "1" });
     }
     await waitFor(() => states.includes("lost"), "the listener to notice");
+    // Nobody can wake the watcher while the listener is down; the reconnect must.
+    const wakes = w.wakes;
 
     await proxy.restore();
     await waitFor(() => store.ping().then(() => true, () => false), "the store to answer again");
     expect((await store.getAgent("before"))?.id).toBe("before");
     expect(await store.getAgent("lost")).toBeUndefined();
-    const wakes = w.wakes;
     await waitFor(() => states.filter((x) => x === "connected").length >= 2, "the listener to reconnect");
     await waitFor(() => w.wakes > wakes, "the wake after reconnecting");
     const r = await store.commit({ mutation: { op: "insert", row: agent("after") }, events: [ev("agent_registered", "after")] });
