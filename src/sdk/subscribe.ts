@@ -25,15 +25,16 @@ export interface SubscribeOptions {
   agentId?: string | string[];
   /**
    * Resume after this event id (e.g. the last one your program handled before
-   * it restarted) instead of starting from a fresh list; no initial snapshot is
+   * it restarted) instead of starting from a fresh list: no initial snapshot is
    * handed then. An id the server no longer holds (or never issued) is answered
    * with a reset.
    */
   since?: number;
   /**
-   * Fetch the agent list first and hand it as a `snapshot` update, and again
-   * after every reset (default true). With false, only events (and reset
-   * notices) are handed; the stream still starts at the current cursor.
+   * Hand `snapshot` updates: the agent list first (unless `since` is given)
+   * and again after every reset (default true). With false, only events and
+   * reset notices are handed; without `since` the stream still starts at the
+   * current cursor, so nothing is missed between start-up and the first event.
    */
   snapshot?: boolean;
   /** Called on every change of the connection state. */
@@ -98,7 +99,7 @@ function fatalStreamError(err: AgentMeshError): boolean {
 
 export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handler: SubscriptionHandler): Subscription {
   const agentIds = options.agentId === undefined ? undefined : Array.isArray(options.agentId) ? options.agentId : [options.agentId];
-  const snapshotMode = options.since === undefined && options.snapshot !== false;
+  const snapshotMode = options.snapshot !== false;
   const stallTimeoutMs = options.stallTimeoutMs ?? 45_000;
 
   let state: ConnectionState = "connecting";
