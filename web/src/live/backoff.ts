@@ -6,7 +6,7 @@
 export interface BackoffOptions {
   /** First delay (ms). Default 1000. */
   baseMs?: number;
-  /** Longest delay (ms). Default 30 000. */
+  /** Longest delay (ms). Default 15 000: a server back after a long outage is noticed within 15 s. */
   capMs?: number;
 }
 
@@ -15,7 +15,7 @@ export interface BackoffOptions {
  * step times a random factor in [0.5, 1) ("equal jitter": never zero, never
  * more than the step).
  */
-export function backoffDelay(attempt: number, random: () => number = Math.random, { baseMs = 1000, capMs = 30_000 }: BackoffOptions = {}): number {
+export function backoffDelay(attempt: number, random: () => number = Math.random, { baseMs = 1000, capMs = 15_000 }: BackoffOptions = {}): number {
   const step = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(step * (0.5 + 0.5 * random()));
 }

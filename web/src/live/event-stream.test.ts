@@ -82,16 +82,28 @@ describe("EventStream", () => {
     expect(stream.getState().nextAttemptAt! - Date.now()).toBe(750);
   });
 
-  it("takes over from the browser after several refused attempts in a row", () => {
-    const { stream } = setup({ takeOverAfter: 3 });
+  it("lets the browser make its one reconnect after a drop, and takes over with backoff when that fails", () => {
+    const { stream } = setup();
     stream.open(0);
     const source = FakeEventSource.latest();
+    source.open();
     source.drop();
-    source.drop();
-    expect(FakeEventSource.created).toHaveLength(1);
-    source.drop();
+    expect(source.closedByClient).toBe(false);
+    expect(stream.getState().nextAttemptAt).toBeNull();
+    source.drop(); // the browser's reconnect was refused
     expect(source.closedByClient).toBe(true);
     expect(stream.getState().nextAttemptAt).not.toBeNull();
+  });
+
+  it("replaces a connection that never opened on its first error, backing off", () => {
+    const { stream } = setup({ backoff: { baseMs: 1000 } });
+    stream.open(0);
+    FakeEventSource.latest().drop();
+    expect(FakeEventSource.latest().closedByClient).toBe(true);
+    vi.advanceTimersByTime(750);
+    expect(FakeEventSource.created).toHaveLength(2);
+    FakeEventSource.latest().drop();
+    expect(stream.getState().nextAttemptAt! - Date.now()).toBe(1500);
   });
 
   it("says offline once the connection has been down for a while, and live again when it is back", () => {
@@ -100,10 +112,12 @@ describe("EventStream", () => {
     FakeEventSource.latest().open();
     FakeEventSource.latest().drop();
     expect(stream.getState().status).toBe("reconnecting");
-    vi.advanceTimersByTime(10_000);
+    vi.advanceTimersByTime(9_999);
+    expect(stream.getState().status).toBe("reconnecting");
+    vi.advanceTimersByTime(1);
     expect(stream.getState().status).toBe("offline");
     FakeEventSource.latest().open();
-    expect(stream.getState().status).toBe("live");
+    expect(stream.getState()).toMatchObject({ status: "live", downSince: null });
   });
 
   it("reconnects at once on request, skipping the wait", () => {

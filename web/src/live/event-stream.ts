@@ -3,9 +3,10 @@
  *
  * The browser's EventSource reconnects by itself after a dropped connection
  * (sending Last-Event-ID), but it gives up for good on any non-200 answer and
- * retries a refused connection at a fixed pace forever. So: while it retries by
- * itself we let it (it honours the server's jittered `retry:`); when it has
- * closed for good, or has failed several times in a row without opening, we
+ * retries a refused connection at a fixed pace forever. So: when an open
+ * connection drops, we let the browser make its one reconnect (it honours the
+ * server's jittered `retry:`, which spreads a restart's reconnects); when that
+ * fails, or the browser has closed for good, or a connection never opened, we
  * close it and open a new one ourselves after an exponential backoff with
  * jitter, resuming with `?last_event_id=` from the last id we saw.
  */
@@ -42,8 +43,6 @@ export interface EventStreamOptions {
   random?: () => number;
   /** Down for this long (or the browser is offline) → "offline" instead of "reconnecting". Default 10 s. */
   offlineAfterMs?: number;
-  /** Failed attempts in a row, without ever opening, before we take over from the browser. Default 3. */
-  takeOverAfter?: number;
 }
 
 const CLOSED = 2;
@@ -53,12 +52,14 @@ export class EventStream {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private offlineTimer: ReturnType<typeof setTimeout> | null = null;
   private attempts = 0;
-  private failuresInRow = 0;
+  /** The current source was open when its last error came (a drop, not a refused attempt). */
+  private wasOpen = false;
   private closed = false;
   private state: ConnectionState;
   private readonly url: string;
-  private readonly onOnline = () => {
-    if (this.retryTimer) this.reconnectNow();
+  /** Back online, or the tab is looked at again: no reason to wait out the backoff. */
+  private readonly onWake = () => {
+    if (this.retryTimer && globalThis.document?.visibilityState !== "hidden") this.reconnectNow();
   };
 
   constructor(private readonly options: EventStreamOptions) {
@@ -74,7 +75,8 @@ export class EventStream {
   open(fromId: number): void {
     this.closed = false;
     this.set({ lastEventId: fromId });
-    globalThis.addEventListener?.("online", this.onOnline);
+    globalThis.addEventListener?.("online", this.onWake);
+    globalThis.document?.addEventListener("visibilitychange", this.onWake);
     this.connect();
   }
 
@@ -92,7 +94,8 @@ export class EventStream {
     this.offlineTimer = null;
     this.source?.close();
     this.source = null;
-    globalThis.removeEventListener?.("online", this.onOnline);
+    globalThis.removeEventListener?.("online", this.onWake);
+    globalThis.document?.removeEventListener("visibilitychange", this.onWake);
   }
 
   private connect(): void {
@@ -100,20 +103,21 @@ export class EventStream {
     const url = `${this.url}?last_event_id=${this.state.lastEventId}`;
     const source = this.options.createSource ? this.options.createSource(url) : new EventSource(url, { withCredentials: true });
     this.source = source;
+    this.wasOpen = false;
     source.onopen = () => {
       if (this.source !== source) return;
       this.attempts = 0;
-      this.failuresInRow = 0;
+      this.wasOpen = true;
       if (this.offlineTimer) clearTimeout(this.offlineTimer);
       this.offlineTimer = null;
       this.set({ status: "live", downSince: null, nextAttemptAt: null });
     };
     source.onerror = () => {
       if (this.source !== source || this.closed) return;
-      this.failuresInRow++;
-      const gaveUp = source.readyState === CLOSED || this.failuresInRow >= (this.options.takeOverAfter ?? 3);
-      if (gaveUp) this.scheduleReconnect();
-      else this.markDown(null);
+      const browserRetries = source.readyState !== CLOSED && this.wasOpen;
+      this.wasOpen = false;
+      if (browserRetries) this.markDown(null);
+      else this.scheduleReconnect();
     };
     for (const type of [...EVENT_TYPES, "reset"]) source.addEventListener(type, (message) => this.receive(source, message as MessageEvent<string>));
   }
@@ -137,7 +141,6 @@ export class EventStream {
     this.source = null;
     this.clearRetry();
     this.attempts++;
-    this.failuresInRow = 0;
     const delay = backoffDelay(this.attempts, this.options.random, this.options.backoff);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
