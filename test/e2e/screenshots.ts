@@ -20,16 +20,19 @@ try {
   const { page } = browser;
   await page.goto(server.url);
   const fleet = await simulateFleet(client);
-  const ticker = setInterval(() => void fleet.beat().catch(() => {}), 700);
   // Let the silent agents go offline, and a few live changes stream in.
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="health-badge"][data-status="offline"]').length >= 2, undefined, { timeout: 15_000 });
   await client.patch("code-review-bot", fleet.agents.get("code-review-bot")!.token, { version: "0.9.5" });
   await page.waitForTimeout(600);
   await page.screenshot({ path: join(out, "agents.png") });
 
-  await page.goto(`${server.url}/agents/planner-01`);
+  // Client-side navigation, so the page keeps the events it has seen.
+  await page.locator('[data-agent-id="support-triage"] a').click();
   await page.waitForSelector('[data-testid="trust-chart"]');
-  await page.waitForTimeout(500);
+  await client.heartbeat("support-triage", fleet.agents.get("support-triage")!.token, "degraded", "p95 latency above 2 s");
+  await page.waitForSelector('[data-testid="agent-detail"] header [data-status="degraded"]');
+  await client.heartbeat("support-triage", fleet.agents.get("support-triage")!.token, "healthy");
+  await page.waitForTimeout(800);
   await page.screenshot({ path: join(out, "agent-detail.png"), fullPage: true });
 
   await page.setViewportSize({ width: 420, height: 860 });
@@ -37,7 +40,7 @@ try {
   await page.waitForSelector('[data-testid="agent-row"]');
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, "agents-narrow.png") });
-  clearInterval(ticker);
+  fleet.stop();
   console.log(`screenshots written to ${out}`);
 } finally {
   await browser.close();

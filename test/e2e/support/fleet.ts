@@ -31,21 +31,30 @@ export const FLEET: Plan[] = [
 
 export interface SimulatedFleet {
   agents: Map<string, Registered>;
-  /** Heartbeats for every agent that should stay alive (call every interval). */
-  beat(): Promise<void>;
+  /** Stops the heartbeats. */
+  stop(): void;
 }
 
-export async function simulateFleet(client: RegistryClient): Promise<SimulatedFleet> {
+/**
+ * Registers the fleet and keeps it heartbeating (every `beatMs`) while peers'
+ * reports spread trust; then the "silent" agents stop (they go offline) and
+ * one agent deregisters.
+ */
+export async function simulateFleet(client: RegistryClient, beatMs = 500): Promise<SimulatedFleet> {
   const agents = new Map<string, Registered>();
   for (const plan of FLEET) agents.set(plan.card.id, await client.register(plan.card));
-  const plans = new Map(FLEET.map((p) => [p.card.id, p]));
-  const alive = () => FLEET.filter((p) => p.status !== "gone" && p.status !== "silent");
+  const silent = new Set<string>();
+  let statusesOn = false;
+  const beat = () =>
+    Promise.all(
+      FLEET.filter((p) => agents.has(p.card.id) && !silent.has(p.card.id)).map((p) => {
+        const status = statusesOn && p.status !== "silent" && p.status !== "gone" ? p.status : undefined;
+        return client.heartbeat(p.card.id, agents.get(p.card.id)!.token, status).catch(() => {});
+      }),
+    );
+  await beat();
+  const timer = setInterval(() => void beat(), beatMs);
 
-  const beat = async () => {
-    await Promise.all(alive().map((p) => client.heartbeat(p.card.id, agents.get(p.card.id)!.token, p.status === "silent" || p.status === "gone" ? undefined : p.status)));
-  };
-  // Everyone heartbeats healthy first (so silent ones go offline later), then reports move trust.
-  await Promise.all(FLEET.map((p) => client.heartbeat(p.card.id, agents.get(p.card.id)!.token)));
   const reporters = [...agents.values()];
   // Each subject gets its own mix: how many peers report on it, how often, and how it went.
   await Promise.all(
@@ -62,9 +71,11 @@ export async function simulateFleet(client: RegistryClient): Promise<SimulatedFl
       }
     }),
   );
+  statusesOn = true;
+  for (const plan of FLEET) if (plan.status === "silent") silent.add(plan.card.id);
   await beat();
   const gone = FLEET.find((p) => p.status === "gone")!;
   await client.deregister(gone.card.id, agents.get(gone.card.id)!.token);
   agents.delete(gone.card.id);
-  return { agents, beat };
+  return { agents, stop: () => clearInterval(timer) };
 }

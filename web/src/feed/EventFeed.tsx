@@ -1,7 +1,7 @@
 /** The latest events as they arrive; pausing freezes the list, events keep being collected. */
-import { useSyncExternalStore } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { Link } from "react-router";
-import type { RegistryEvent } from "../../../src/shared/events";
+import type { EventType, RegistryEvent } from "../../../src/shared/events";
 import { clockTime, dateTime } from "../format/time";
 import { useFleet } from "../hooks/useFleet";
 import { useLive } from "../live/LiveContext";
@@ -16,11 +16,24 @@ const TONE: Record<EventLine["tone"], string> = {
 
 const SHOWN = 200;
 
+/** Kinds of events a watcher can hide from the feed (trust moves are the chattiest). */
+const KINDS = { lifecycle: "agents", health: "health", trust: "trust" } as const;
+type Kind = keyof typeof KINDS;
+const KIND_OF: Record<EventType, Kind> = {
+  agent_registered: "lifecycle",
+  agent_updated: "lifecycle",
+  agent_deregistered: "lifecycle",
+  agent_health_changed: "health",
+  trust_score_changed: "trust",
+};
+
 export function EventFeed({ agentId, title = "Live events" }: { agentId?: string; title?: string }) {
   const live = useLive();
   const view = useSyncExternalStore(live.feed.subscribe, live.feed.getView);
   const fleet = useFleet().data;
-  const entries = (agentId ? view.entries.filter((e) => e.event.agent_id === agentId) : view.entries).slice(0, SHOWN);
+  const [hidden, setHidden] = useState<ReadonlySet<Kind>>(new Set());
+  const toggle = (kind: Kind) => setHidden((h) => (h.has(kind) ? new Set([...h].filter((k) => k !== kind)) : new Set([...h, kind])));
+  const entries = view.entries.filter((e) => (!agentId || e.event.agent_id === agentId) && !hidden.has(KIND_OF[e.event.type])).slice(0, SHOWN);
   const nameOf = (event: RegistryEvent) =>
     event.type === "agent_deregistered" ? (fleet?.removed[event.agent_id]?.agent?.name ?? event.agent_id) : event.agent.name;
 
@@ -33,10 +46,23 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
             {view.pending} new
           </span>
         )}
+        <span className="ml-auto flex gap-1" role="group" aria-label="Show event kinds">
+          {(Object.keys(KINDS) as Kind[]).map((kind) => (
+            <button
+              key={kind}
+              type="button"
+              aria-pressed={!hidden.has(kind)}
+              onClick={() => toggle(kind)}
+              className={`rounded px-1.5 text-[11px] ${hidden.has(kind) ? "text-zinc-600 line-through" : "bg-zinc-800/80 text-zinc-300"}`}
+            >
+              {KINDS[kind]}
+            </button>
+          ))}
+        </span>
         <button
           type="button"
           onClick={() => (view.paused ? live.feed.resume() : live.feed.pause())}
-          className="ml-auto rounded border border-zinc-800 px-2 py-0.5 text-xs text-zinc-300 hover:bg-zinc-800"
+          className=" rounded border border-zinc-800 px-2 py-0.5 text-xs text-zinc-300 hover:bg-zinc-800"
           aria-pressed={view.paused}
         >
           {view.paused ? "▶ resume" : "❚❚ pause"}

@@ -16,6 +16,7 @@ describe("describeEvent", () => {
       detail: "success reported by b",
     });
     expect(describeEvent(trustChanged(agent("a", { trust_score: 0.45, trust_tier: "experimental" }), 0.5)).tone).toBe("bad");
+    expect(describeEvent(trustChanged(agent("a", { trust_score: 0.8, trust_tier: "elite" }), 0.7996)).text).toBe("trust 0.7996 → 0.8000 (elite)");
     expect(describeEvent(registered(agent("a", { protocol: "a2a", version: "1.2.0" }))).text).toBe("registered (a2a, v1.2.0)");
     expect(describeEvent(updated(agent("a"), ["version", "tags"])).text).toBe("updated version, tags");
     expect(describeEvent(deregistered("a", 3)).text).toBe("deregistered");

@@ -24,6 +24,14 @@ const HEALTH_RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unk
 
 export const score = (value: number) => value.toFixed(2);
 
+/** Two scores with as many decimals as it takes to tell them apart (a tier crossing can be 0.7999 → 0.8). */
+function scores(from: number, to: number): [string, string] {
+  for (const digits of [2, 3, 4]) {
+    if (from.toFixed(digits) !== to.toFixed(digits)) return [from.toFixed(digits), to.toFixed(digits)];
+  }
+  return [score(from), score(to)];
+}
+
 export function describeEvent(event: RegistryEvent): EventLine {
   const label = EVENT_LABELS[event.type];
   switch (event.type) {
@@ -38,12 +46,14 @@ export function describeEvent(event: RegistryEvent): EventLine {
       const tone = event.status === "healthy" ? "good" : event.status === "degraded" ? "warn" : worse ? "bad" : "neutral";
       return { label, text: `${event.previous_status} → ${event.status}`, tone, detail: event.message };
     }
-    case "trust_score_changed":
+    case "trust_score_changed": {
+      const [from, to] = scores(event.previous_score, event.score);
       return {
         label,
-        text: `trust ${score(event.previous_score)} → ${score(event.score)} (${event.tier})`,
+        text: `trust ${from} → ${to} (${event.tier})`,
         tone: event.score > event.previous_score ? "good" : event.score < event.previous_score ? "bad" : "neutral",
         detail: event.reason,
       };
+    }
   }
 }
