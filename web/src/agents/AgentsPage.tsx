@@ -26,7 +26,7 @@ export function AgentsPage() {
   const sortBy = (sort: ListSort) => change(sort === params.sort ? { order: params.order === "asc" ? "desc" : "asc" } : { sort });
 
   return (
-    <div className="grid min-h-0 flex-1 grid-cols-1 xl:grid-cols-[minmax(0,1fr)_23rem]">
+    <div className="grid min-h-0 flex-1 grid-cols-1 content-start xl:grid-cols-[minmax(0,1fr)_23rem] xl:content-stretch">
       <div className="flex min-w-0 flex-col gap-3 p-4">
         {counts && <TotalsBar totals={counts} health={params.health} onHealth={(health) => change({ health })} />}
         <ListControls params={params} shown={rows.length} total={counts?.total ?? 0} onChange={change} />
@@ -46,7 +46,7 @@ export function AgentsPage() {
           )}
         </div>
       </div>
-      <aside className="flex max-h-[28rem] min-h-0 flex-col border-t border-zinc-800 xl:sticky xl:top-0 xl:max-h-[calc(100vh-3rem)] xl:border-t-0 xl:border-l">
+      <aside className="flex max-h-[28rem] min-h-0 flex-col border-t border-zinc-800 xl:sticky xl:top-12 xl:max-h-[calc(100vh-3rem)] xl:border-t-0 xl:border-l">
         <EventFeed />
       </aside>
     </div>

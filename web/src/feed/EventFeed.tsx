@@ -76,7 +76,7 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
             const line = describeEvent(event);
             return (
               <li
-                key={id}
+                key={`${id}:${event.timestamp}`}
                 data-testid="feed-entry"
                 data-type={event.type}
                 className="flex gap-2 border-b border-zinc-900 px-3 py-0.5 leading-5"

@@ -27,6 +27,16 @@ describe("Feed", () => {
     expect(listener).toHaveBeenCalledTimes(4);
   });
 
+  it("takes lower ids again after a reset to a lower cursor (the log started over)", () => {
+    const feed = new Feed();
+    feed.push([entry(50)]);
+    feed.push([entry(3)]);
+    expect(feed.getView().entries.map((e) => e.id)).toEqual([50]);
+    feed.resetTo(2);
+    feed.push([entry(3)]);
+    expect(feed.getView().entries.map((e) => e.id)).toEqual([3, 50]);
+  });
+
   it("keeps at most its capacity", () => {
     const feed = new Feed(3);
     feed.push([1, 2, 3, 4, 5].map(entry));

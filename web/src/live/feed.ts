@@ -24,6 +24,8 @@ export const FEED_CAPACITY = 1000;
 
 export class Feed {
   private all: FeedEntry[] = [];
+  /** Events at or below this id were already taken (replays after a reconnect are skipped). */
+  private floor = 0;
   private frozen: FeedEntry[] | null = null;
   private arrivedWhilePaused = 0;
   private view: FeedView = { entries: [], paused: false, pending: 0 };
@@ -33,11 +35,20 @@ export class Feed {
 
   push(entries: readonly FeedEntry[]): void {
     if (entries.length === 0) return;
-    const fresh = entries.filter((e) => !this.all.length || e.id > this.all[0].id).reverse();
+    const fresh = entries.filter((e) => e.id > this.floor).reverse();
     if (fresh.length === 0) return;
+    this.floor = fresh[0].id;
     this.all = [...fresh, ...this.all].slice(0, this.capacity);
     if (this.frozen) this.arrivedWhilePaused += fresh.length;
     this.publish();
+  }
+
+  /**
+   * After a `reset`: the log may have started over (a new database), so ids
+   * from the new cursor on are taken even if lower than ones already shown.
+   */
+  resetTo(cursor: number): void {
+    this.floor = Math.min(this.floor, cursor);
   }
 
   pause(): void {

@@ -124,6 +124,8 @@ export class LiveSync {
 
   private receive({ id, event }: StreamFrame): void {
     if (event.type === "reset") {
+      this.flush();
+      this.feed.resetTo(event.cursor);
       void this.resync(event.cursor);
       return;
     }
