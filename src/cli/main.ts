@@ -1,20 +1,23 @@
 /**
- * The `agentmesh` command. (Minimal dispatcher; the CLI issue extends it.)
+ * Entry point of the `agentmesh` binary (bin/agentmesh.js imports the build of
+ * this file). The work is in run.ts.
  */
-import { runServe } from "../server/serve.js";
-import { ConfigError } from "../server/config.js";
+import { oneLine } from "./args.js";
+import { main } from "./run.js";
 
-async function main(argv: string[]) {
-  const [command, ...rest] = argv;
-  if (command === "serve" || command === undefined) {
-    await runServe(rest);
-    return;
-  }
-  process.stderr.write(`agentmesh: unknown command ${JSON.stringify(command)}\n`);
-  process.exit(2);
-}
-
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`agentmesh: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
-  process.exit(1);
+// Piped into `head` and the like: a closed stdout ends the command quietly.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
 });
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exitCode = code;
+    if (code !== null) setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (err) => {
+    process.stderr.write(`agentmesh: ${oneLine(String((err as Error)?.message ?? err))}\n`);
+    process.exit(1);
+  },
+);

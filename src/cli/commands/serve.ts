@@ -1,0 +1,50 @@
+/**
+ * `agentmesh serve`: the server (its flags, env and --help belong to
+ * src/server/serve.ts), plus `--demo`: a small simulated fleet in the same
+ * process, so a newcomer sees a living dashboard at once.
+ */
+import type { RunningServer } from "../../server/start.js";
+import { runServe } from "../../server/serve.js";
+import { runSimulation } from "../sim/simulation.js";
+import type { Io } from "../io.js";
+
+export const DEMO_AGENTS = 12;
+
+export const DEMO_HELP = `
+Demo:
+  --demo                            Also run a simulated fleet of ${DEMO_AGENTS} agents in this process
+                                    (see agentmesh simulate); they are deregistered on shutdown
+`;
+
+export async function serveCommand(argv: string[], io: Io): Promise<number | null> {
+  const demo = argv.includes("--demo");
+  const rest = argv.filter((a) => a !== "--demo");
+  const running = (await runServe(rest, io.env)) as RunningServer | null;
+  if (!running) {
+    io.out.write(DEMO_HELP);
+    return 0;
+  }
+  if (demo) startDemo(running, io);
+  return null; // keep running; runServe owns the signals and the exit
+}
+
+function startDemo(running: RunningServer, io: Io): void {
+  const sim = runSimulation({
+    url: running.url,
+    agents: DEMO_AGENTS,
+    rate: 2,
+    token: running.config.adminToken ?? undefined,
+    registrationToken: running.config.registrationToken ?? undefined,
+  });
+  sim.ready.then(
+    () => io.err.write(`demo: ${sim.summary.registered} simulated agents running (seed ${sim.summary.seed}); open ${running.url}/\n`),
+    (err) => io.err.write(`demo: the simulated fleet could not start: ${(err as Error).message}\n`),
+  );
+  // runServe's signal handler calls running.close(): deregister the fleet first,
+  // while the server still accepts requests.
+  const close = running.close.bind(running);
+  running.close = async (spreadMs?: number) => {
+    await sim.stop().catch(() => {});
+    return close(spreadMs);
+  };
+}

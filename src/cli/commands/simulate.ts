@@ -1,0 +1,111 @@
+/**
+ * `agentmesh simulate`: a fleet of simulated agents against a registry, with a
+ * progress line while it runs and a summary at the end.
+ *
+ * On Ctrl-C (or when `--duration` ends) the agents are deregistered: their
+ * tokens live only in this process, so agents left behind could never be
+ * updated or removed by their owner again, and a re-run with the same seed
+ * would find their ids taken. `--keep` leaves them (they go offline); a later
+ * run of the same seed can take them over when given the admin token.
+ */
+import { AgentMeshError } from "../../sdk/errors.js";
+import { COMMON_HELP, CliError, common, durationOption, intOption, parse, UsageError } from "../args.js";
+import { styles, untilSignal, type Io } from "../io.js";
+import { progressLine, summaryLines } from "../sim/progress.js";
+import { runSimulation } from "../sim/simulation.js";
+
+export const SIMULATE_HELP = `agentmesh simulate — run a fleet of simulated agents against a registry
+
+Usage: agentmesh simulate [--agents N] [flags]
+
+Each agent registers a plausible card (tagged "simulated"), heartbeats at the
+interval the server asks for, sometimes degrades, becomes unhealthy or goes
+silent long enough to be marked offline and comes back, and the fleet reports
+invocation outcomes about its members, so health and trust move. Ctrl-C stops
+it: the agents are deregistered (their tokens exist only in this process) and
+a summary is printed.
+
+Flags:
+  -n, --agents <n>             Fleet size, 1–1000 (default 10)
+  --seed <seed>                Same seed → same cards and same decisions (default: random,
+                               printed in the summary)
+  --rate <n>                   Invocation reports per second across the fleet
+                               (default: a quarter of the fleet size, at least 1)
+  --duration <time>            Stop after this long, e.g. 30s, 5m (default: until Ctrl-C)
+  --keep                       Leave the agents registered at the end (they go offline)
+  --registration-token <tok>   If the registry requires one (env AGENTMESH_REGISTRATION_TOKEN)
+  --json                       Print the final summary as JSON on stdout
+  -q, --quiet                  No progress line
+
+With --token set to the admin token, agents left behind by an earlier run of the
+same seed (e.g. with --keep) are replaced instead of refused.
+
+${COMMON_HELP}
+
+Examples:
+  agentmesh simulate --agents 20
+  agentmesh simulate --agents 5 --seed 42 --duration 1m
+  agentmesh simulate --agents 500 --rate 200 --duration 5m --json > load.json
+`;
+
+export async function simulateCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse("simulate", argv, {
+    agents: { type: "string", short: "n" },
+    seed: { type: "string" },
+    rate: { type: "string" },
+    duration: { type: "string" },
+    keep: { type: "boolean" },
+    "registration-token": { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  });
+  if (values.help) {
+    io.out.write(SIMULATE_HELP);
+    return 0;
+  }
+  const conn = common(values, io.env, "simulate");
+  const agents = intOption(values.agents, "agents", "simulate", 1, 1000) ?? 10;
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && (!Number.isFinite(rate) || rate < 0 || rate > 100_000)) throw new UsageError(`--rate must be a number of reports per second ≥ 0, got ${JSON.stringify(values.rate)}`, "simulate");
+  const durationMs = durationOption(values.duration, "duration", "simulate");
+  const style = styles(io, conn.noColor).err;
+
+  const sim = runSimulation({
+    url: conn.url,
+    agents,
+    seed: values.seed,
+    rate,
+    durationMs,
+    token: conn.token,
+    registrationToken: values["registration-token"] ?? (io.env.AGENTMESH_REGISTRATION_TOKEN || undefined),
+    keep: values.keep,
+  });
+
+  // The progress line: rewritten in place on a terminal, a plain line every 5 s otherwise.
+  const tty = io.err.isTTY === true;
+  const progress = values.quiet
+    ? undefined
+    : setInterval(
+        () => io.err.write(tty ? `\r\x1b[2K${progressLine(sim.summary, style)}` : `${progressLine(sim.summary, style)}\n`),
+        tty ? 500 : 5000,
+      );
+  const clearProgress = () => {
+    clearInterval(progress);
+    if (progress && tty) io.err.write("\r\x1b[2K");
+  };
+
+  let failed: unknown = null;
+  sim.ready.catch((err) => (failed = err));
+  const signal = untilSignal();
+  const outcome = await Promise.race([signal.then(() => "signal" as const), sim.done.then(() => "done" as const)]);
+  if (outcome === "signal" && !values.quiet) {
+    clearProgress();
+    io.err.write(values.keep ? "stopping (leaving the agents registered)…\n" : "stopping: deregistering the agents…\n");
+  }
+  const summary = await sim.stop();
+  clearProgress();
+  if (values.json) io.out.write(`${JSON.stringify(summary)}\n`);
+  else io.err.write(`${summaryLines(summary, style).join("\n")}\n`);
+  if (failed) throw failed instanceof AgentMeshError ? failed : new CliError(String(failed));
+  return summary.failedRegistrations.length > 0 ? 1 : 0;
+}

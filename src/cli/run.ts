@@ -1,0 +1,93 @@
+/**
+ * The `agentmesh` command line: dispatch, top-level help, and the one line
+ * printed for any failure. Exit codes: 0 on
+ * success, 1 on a failure (unreachable server, refused token, bad server
+ * config…), 2 on a mistake in the command line; always one line on stderr.
+ */
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../server/config.js";
+import { COMMON_HELP, describeError, oneLine, UsageError, DEFAULT_URL } from "./args.js";
+import { agentsCommand } from "./commands/agents.js";
+import { eventsCommand } from "./commands/events.js";
+import { serveCommand } from "./commands/serve.js";
+import { simulateCommand } from "./commands/simulate.js";
+import { processIo, type Io } from "./io.js";
+
+export const MAIN_HELP = `agentmesh — a registry for AI agents that pushes every change as it happens
+
+Usage: agentmesh <command> [flags]
+
+Commands:
+  serve       Run the registry (API, event stream, dashboard); --demo adds a simulated fleet
+  events      Tail the event stream (readable lines or --json)
+  agents      List agents as a table, or show one (agents show <id>)
+  simulate    Run a fleet of simulated agents against a registry
+
+Run agentmesh <command> --help for its flags and examples.
+
+${COMMON_HELP.replace(/\n  -h, --help.*$/m, "")}
+
+Examples:
+  agentmesh serve --demo                  # then open http://127.0.0.1:8000/
+  agentmesh events --types health,trust
+  agentmesh agents --sort trust_score
+  agentmesh simulate --agents 20 --seed 7
+`;
+
+const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number | null>> = {
+  serve: serveCommand,
+  events: eventsCommand,
+  agents: agentsCommand,
+  simulate: simulateCommand,
+};
+
+function version(): string {
+  try {
+    return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Runs one command line; resolves with the exit code, or null when the command keeps running (serve). */
+export async function main(argv: string[], io: Io = processIo()): Promise<number | null> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    if (command === "help" && rest[0] && COMMANDS[rest[0]]) return COMMANDS[rest[0]](["--help"], io);
+    io.out.write(MAIN_HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "-v") {
+    io.out.write(`${version()}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  const url = io.env.AGENTMESH_URL ?? DEFAULT_URL;
+  try {
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(", ")})`, "");
+    return await run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      const help = err.command ? `agentmesh ${err.command} --help` : "agentmesh --help";
+      io.err.write(`agentmesh${err.command ? ` ${err.command}` : ""}: ${oneLine(err.message)} (see ${help})\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.err.write(`agentmesh: ${oneLine(err.message)}\n`);
+      return 1;
+    }
+    const ctx = { url: urlFlag(rest) ?? url, token: undefined };
+    io.err.write(`agentmesh ${command}: ${oneLine(describeError(err, { ...ctx, token: tokenGiven(rest, io.env) }))}\n`);
+    return 1;
+  }
+}
+
+function urlFlag(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === "--url" || a.startsWith("--url="));
+  if (i < 0) return undefined;
+  return argv[i].includes("=") ? argv[i].slice(6) : argv[i + 1];
+}
+
+function tokenGiven(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  return argv.some((a) => a === "--token" || a.startsWith("--token=")) ? "given" : env.AGENTMESH_TOKEN || undefined;
+}

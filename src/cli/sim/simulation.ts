@@ -1,0 +1,289 @@
+/**
+ * `runSimulation()`: a fleet of simulated agents against a registry, used by
+ * `agentmesh simulate` and `agentmesh serve --demo`. Each agent registers its
+ * card, heartbeats at the interval the server asks for (reporting the status
+ * its behaviour decides, or nothing while silent), and the fleet reports
+ * invocation outcomes about its members at `rate` per second, so health and
+ * trust move. Every request goes through the SDK.
+ */
+import { AgentMeshClient } from "../../sdk/client.js";
+import { AgentMeshError } from "../../sdk/errors.js";
+import type { InvocationOutcome } from "../../shared/agent.js";
+import { cancellableSleep } from "../../sdk/backoff.js";
+import { INITIAL_BEHAVIOUR, invoke, nextBehaviour, type AgentBehaviour, type SimState } from "./behaviour.js";
+import { fleet, type SimAgent } from "./cards.js";
+import { createRandom, type Random } from "./random.js";
+
+export interface SimulationOptions {
+  /** The registry's base URL. */
+  url: string;
+  /** How many agents (1–1000). */
+  agents: number;
+  /** Same seed → same cards and same decisions (default: a random one, reported in the summary). */
+  seed?: string | number;
+  /** Invocation reports per second across the fleet (default: a quarter of the fleet size, at least 1). */
+  rate?: number;
+  /** Stop by itself after this many milliseconds (default: run until `stop()`). */
+  durationMs?: number;
+  /** Read/admin token: with the admin token, agents left behind by an earlier run of the same seed are replaced. */
+  token?: string;
+  /** Sent with registrations when the server requires one. */
+  registrationToken?: string;
+  /** Leave the agents registered at the end (they go offline) instead of deregistering them. */
+  keep?: boolean;
+  /** Most requests in flight for reports (default 64); beyond it reports are skipped and counted. */
+  maxInFlight?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface SimulationSummary {
+  seed: string;
+  agents: number;
+  registered: number;
+  /** Ids that could not be registered (with why), e.g. held by an earlier run. */
+  failedRegistrations: { id: string; code: string; detail: string }[];
+  deregistered: number;
+  heartbeats: number;
+  reports: Record<InvocationOutcome, number>;
+  /** Reports not sent because `maxInFlight` requests were already waiting. */
+  skippedReports: number;
+  /** State changes the agents went through, by the state entered. */
+  transitions: Record<SimState, number>;
+  /** Now, by simulated state. */
+  states: Record<SimState, number>;
+  /** Failed requests by error code. */
+  errors: Record<string, number>;
+  elapsedMs: number;
+}
+
+export interface Simulation {
+  /** Resolves once every agent has tried to register (rejects if none could). */
+  readonly ready: Promise<void>;
+  /** Resolves with the final summary when the simulation has ended (duration elapsed or `stop()`). */
+  readonly done: Promise<SimulationSummary>;
+  /** Live counters. */
+  readonly summary: SimulationSummary;
+  /** Stops every agent and (unless `keep`) deregisters them; resolves with the final summary. */
+  stop(): Promise<SimulationSummary>;
+}
+
+interface Member {
+  sim: SimAgent;
+  client: AgentMeshClient;
+  rnd: Random;
+  behaviour: AgentBehaviour;
+  registered: boolean;
+  sleeper: ReturnType<typeof cancellableSleep> | null;
+}
+
+const REGISTER_CONCURRENCY = 8;
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+export function runSimulation(options: SimulationOptions): Simulation {
+  if (!Number.isInteger(options.agents) || options.agents < 1 || options.agents > 1000) throw new RangeError("agents must be a whole number from 1 to 1000");
+  const seed = String(options.seed ?? Math.floor(Math.random() * 1e9));
+  const rate = options.rate ?? Math.max(1, options.agents / 4);
+  const maxInFlight = options.maxInFlight ?? 64;
+  const started = Date.now();
+  const admin = options.token ? new AgentMeshClient({ url: options.url, token: options.token, fetch: options.fetch }) : null;
+  const fleetRnd = createRandom(seed).fork("reports");
+
+  const summary: SimulationSummary = {
+    seed,
+    agents: options.agents,
+    registered: 0,
+    failedRegistrations: [],
+    deregistered: 0,
+    heartbeats: 0,
+    reports: { success: 0, failure: 0, timeout: 0 },
+    skippedReports: 0,
+    transitions: { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 },
+    states: { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 },
+    errors: {},
+    elapsedMs: 0,
+  };
+  const countError = (err: unknown) => {
+    const code = err instanceof AgentMeshError ? err.code : "unexpected";
+    summary.errors[code] = (summary.errors[code] ?? 0) + 1;
+  };
+
+  const members: Member[] = fleet(seed, options.agents).map((sim, i) => ({
+    sim,
+    client: new AgentMeshClient({ url: options.url, registrationToken: options.registrationToken, fetch: options.fetch }),
+    rnd: createRandom(seed).fork(`agent-${i}`),
+    behaviour: INITIAL_BEHAVIOUR,
+    registered: false,
+    sleeper: null,
+  }));
+  let running = true;
+  let inFlight = 0;
+  const pending = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>) => {
+    pending.add(p);
+    p.finally(() => pending.delete(p)).catch(() => {});
+    return p;
+  };
+
+  /** Registers, retrying rate limits and transient errors; replaces a stale agent of the same id with the admin token. */
+  const register = async (m: Member) => {
+    for (let attempt = 0; running; attempt++) {
+      try {
+        await m.client.register(m.sim.card);
+        m.registered = true;
+        summary.registered++;
+        return;
+      } catch (err) {
+        countError(err);
+        if (err instanceof AgentMeshError && err.code === "agent_id_taken" && admin && attempt === 0) {
+          await admin.deregister(m.sim.card.id).catch(countError);
+          continue;
+        }
+        if (err instanceof AgentMeshError && err.retryable && attempt < 8) {
+          await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 250 * 2 ** attempt));
+          continue;
+        }
+        const e = err instanceof AgentMeshError ? err : new AgentMeshError({ status: 0, code: "unreachable", detail: String(err) });
+        summary.failedRegistrations.push({ id: m.sim.card.id, code: e.code, detail: e.detail });
+        return;
+      }
+    }
+  };
+
+  const setState = (m: Member, next: AgentBehaviour) => {
+    if (next.state !== m.behaviour.state) summary.transitions[next.state]++;
+    m.behaviour = next;
+  };
+
+  /** One agent's life: a heartbeat (or silence) per tick, the next state decided before each. */
+  const live = async (m: Member) => {
+    let intervalMs = 10_000;
+    let offlineAfterMs = 30_000;
+    let first = true;
+    while (running) {
+      if (!first) setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
+      first = false;
+      const b = m.behaviour;
+      if (b.state !== "silent") {
+        try {
+          const res = await m.client.heartbeat({ status: b.state, ...(b.message && b.state !== "healthy" ? { message: b.message } : {}) });
+          summary.heartbeats++;
+          intervalMs = res.heartbeat_interval_ms;
+          offlineAfterMs = res.offline_after_ms;
+        } catch (err) {
+          if (!running) return;
+          countError(err);
+          if (err instanceof AgentMeshError && err.code === "agent_not_found") {
+            // Removed behind our back (or a new database): come back as a new registration.
+            m.client = new AgentMeshClient({ url: options.url, registrationToken: options.registrationToken, fetch: options.fetch });
+            m.registered = false;
+            await register(m);
+            if (!m.registered) return;
+          }
+        }
+      }
+      if (!running) return;
+      m.sleeper = cancellableSleep(intervalMs);
+      await m.sleeper.promise;
+      m.sleeper = null;
+    }
+  };
+
+  /** One invocation report: a random live member about another, with the outcome the target's state makes likely. */
+  const report = () => {
+    const present = members.filter((m) => m.registered);
+    const reporters = present.filter((m) => m.behaviour.state !== "silent");
+    if (present.length < 2 || reporters.length === 0) return;
+    const reporter = fleetRnd.pick(reporters);
+    const targets = present.filter((m) => m !== reporter);
+    const target = fleetRnd.pick(targets);
+    const result = invoke(target.behaviour.state, target.sim.persona, fleetRnd);
+    if (inFlight >= maxInFlight) {
+      summary.skippedReports++;
+      return;
+    }
+    inFlight++;
+    void track(
+      reporter.client
+        .report(target.sim.card.id, { outcome: result.outcome, latency_ms: result.latencyMs })
+        .then(() => void summary.reports[result.outcome]++, countError)
+        .finally(() => inFlight--),
+    );
+  };
+
+  const TICK_MS = 50;
+  let budget = 0;
+  let reportTimer: ReturnType<typeof setInterval> | undefined;
+  let durationTimer: ReturnType<typeof setTimeout> | undefined;
+  let lives: Promise<void>[] = [];
+
+  const ready = (async () => {
+    await inBatches(members, REGISTER_CONCURRENCY, register);
+    if (summary.registered === 0 && running) {
+      const why = summary.failedRegistrations[0];
+      throw new AgentMeshError({ status: 0, code: (why?.code as never) ?? "unreachable", detail: why ? `no agent could register: ${why.detail}` : "no agent could register" });
+    }
+    lives = members.filter((m) => m.registered).map((m) => live(m));
+    reportTimer = setInterval(() => {
+      budget += (rate * TICK_MS) / 1000;
+      for (; budget >= 1 && running; budget--) report();
+    }, TICK_MS);
+  })();
+  ready.catch(() => {});
+
+  let stopping: Promise<SimulationSummary> | null = null;
+  let resolveDone!: (summary: SimulationSummary) => void;
+  const done = new Promise<SimulationSummary>((resolve) => (resolveDone = resolve));
+  const stop = () =>
+    (stopping ??= (async () => {
+      running = false;
+      clearInterval(reportTimer);
+      clearTimeout(durationTimer);
+      for (const m of members) m.sleeper?.cancel();
+      await ready.catch(() => {});
+      await Promise.all(lives);
+      await Promise.allSettled([...pending]);
+      if (!options.keep) {
+        await inBatches(
+          members.filter((m) => m.registered),
+          REGISTER_CONCURRENCY,
+          async (m) => {
+            try {
+              await m.client.deregister();
+              m.registered = false;
+              summary.deregistered++;
+            } catch (err) {
+              countError(err);
+            }
+          },
+        );
+      }
+      const final = snapshot();
+      resolveDone(final);
+      return final;
+    })());
+
+  const snapshot = (): SimulationSummary => {
+    const states: Record<SimState, number> = { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 };
+    for (const m of members) if (m.registered) states[m.behaviour.state]++;
+    return { ...summary, states, elapsedMs: Date.now() - started, reports: { ...summary.reports }, transitions: { ...summary.transitions }, errors: { ...summary.errors }, failedRegistrations: [...summary.failedRegistrations] };
+  };
+
+  if (options.durationMs !== undefined) durationTimer = setTimeout(() => void stop(), options.durationMs);
+  ready.catch(() => void stop());
+
+  return {
+    ready,
+    done,
+    get summary() {
+      return snapshot();
+    },
+    stop,
+  };
+}
