@@ -5,11 +5,9 @@
  * config…), 2 on a mistake in the command line; always one line on stderr.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../server/config.js";
 import { COMMON_HELP, describeError, oneLine, UsageError, DEFAULT_URL } from "./args.js";
 import { agentsCommand } from "./commands/agents.js";
 import { eventsCommand } from "./commands/events.js";
-import { serveCommand } from "./commands/serve.js";
 import { simulateCommand } from "./commands/simulate.js";
 import { processIo, type Io } from "./io.js";
 
@@ -35,7 +33,8 @@ Examples:
 `;
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number | null>> = {
-  serve: serveCommand,
+  // Loaded only when used: the server's modules (Fastify, SQLite, PostgreSQL) would slow every other command's start-up.
+  serve: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io),
   events: eventsCommand,
   agents: agentsCommand,
   simulate: simulateCommand,
@@ -72,8 +71,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.err.write(`agentmesh${err.command ? ` ${err.command}` : ""}: ${oneLine(err.message)} (see ${help})\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
-      io.err.write(`agentmesh: ${oneLine(err.message)}\n`);
+    if ((err as Error)?.name === "ConfigError") {
+      io.err.write(`agentmesh: ${oneLine((err as Error).message)}\n`);
       return 1;
     }
     const ctx = { url: urlFlag(rest) ?? url, token: undefined };

@@ -145,7 +145,9 @@ export function runSimulation(options: SimulationOptions): Simulation {
           await admin.deregister(m.sim.card.id).catch(countError);
           continue;
         }
-        if (err instanceof AgentMeshError && err.retryable && attempt < 8) {
+        // Rate limits are expected when a big fleet registers from one address: wait as told.
+        // Anything else transient gets two quick retries, so an absent server fails fast.
+        if (err instanceof AgentMeshError && (err.code === "rate_limited" ? attempt < 20 : err.retryable && attempt < 2)) {
           await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 250 * 2 ** attempt));
           continue;
         }
