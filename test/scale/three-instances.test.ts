@@ -1,14 +1,45 @@
 /**
- * Three AgentMesh processes on one PostgreSQL schema. Writes go through all
- * three; a subscriber on each instance must receive every event once, in the
- * same global id order, and the sweepers of all three must announce each
- * offline transition exactly once.
+ * Three AgentMesh processes on one PostgreSQL schema, one subscriber on each:
+ * - writes through all three reach every subscriber once, in one global order;
+ * - the sweepers of all three announce each offline transition exactly once;
+ * - many concurrent writers: ids as readers see them are gapless and in commit
+ *   order (a raw reader polls the log table itself, with no tailer to hide a
+ *   transient hole);
+ * - an instance whose LISTEN connection is killed by the database
+ *   (`pg_terminate_backend`) opens a new one by itself and misses nothing.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, card, waitFor } from "../helpers.js";
 import { startCluster, stopAll, type Instance } from "./cluster.js";
-import { createSchema, type TestSchema } from "./pg.js";
+import { createSchema, sql, type TestSchema } from "./pg.js";
 import { FailoverSubscriber } from "./sse.js";
+
+/** Reads the log table in a tight loop and records every time a page does not continue exactly where the last one ended. */
+function rawLogReader(url: string) {
+  const holes: string[] = [];
+  let last = 0;
+  let stop = false;
+  const client = new pg.Client({ connectionString: url });
+  const done = (async () => {
+    await client.connect();
+    try {
+      while (!stop) {
+        const { rows } = await client.query<{ id: string }>("select id from events where id > $1 order by id limit 1000", [last]);
+        for (const { id } of rows) {
+          if (Number(id) !== last + 1) holes.push(`saw ${id} right after ${last}`);
+          last = Number(id);
+        }
+      }
+    } finally {
+      await client.end();
+    }
+  })();
+  return { holes, get last() { return last; }, async stop() { stop = true; await done; } };
+}
+
+const listener = (pid: number) =>
+  sql<{ pid: number }>("select pid from pg_stat_activity where application_name = $1 and query like 'LISTEN %'", [`agentmesh:listen:${pid}`]);
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -96,5 +127,72 @@ describe("three instances on one PostgreSQL", () => {
       }
     }
     for (const sub of subs) expect(sub.ids()).toEqual(range(sub.events.length));
+  });
+
+  it("many concurrent writers: every id arrives once, in order, without a gap, on every instance", async () => {
+    const reader = rawLogReader(schema.url);
+    const writer = async (k: number) => {
+      const id = `hammer-${k}`;
+      const r = await api(nodes[k % 3].url, "POST", "/api/v1/agents", card(id));
+      expect(r.status).toBe(201);
+      const token = r.body.agent_token as string;
+      for (let n = 0; n < 8; n++) {
+        // Alternate the reported status so each heartbeat is a change (an event), through every instance in turn.
+        const hb = await api(nodes[(k + n) % 3].url, "POST", `/api/v1/agents/${id}/heartbeat`, { status: n % 2 ? "healthy" : "degraded" }, token);
+        expect(hb.status).toBe(200);
+      }
+    };
+    await Promise.all(Array.from({ length: 30 }, (_, k) => writer(k)));
+
+    const [{ n, max }] = await sql<{ n: string; max: string }>(`select count(*) as n, max(id) as max from "${schema.schema}".events`);
+    const last = Number(max);
+    expect(Number(n)).toBe(last);
+    await waitFor(() => reader.last >= last, "the raw reader to reach the end");
+    await reader.stop();
+    expect(reader.holes).toEqual([]);
+    await waitFor(() => subs.every((s) => s.events.length >= last), `every subscriber to reach event ${last}`, 30_000);
+    for (const sub of subs) {
+      expect(sub.ids()).toEqual(range(sub.events.length));
+      expect(sub.resets).toEqual([]);
+      // Per agent, revisions never go back in id order: the log order is the commit order
+      // (one commit may carry two events of the same revision: health and trust).
+      const seen = new Map<string, number>();
+      for (const e of sub.events) {
+        const revision = (e.data.agent as { revision: number } | undefined)?.revision ?? Infinity;
+        expect(revision).toBeGreaterThanOrEqual(seen.get(e.agent_id) ?? 0);
+        seen.set(e.agent_id, revision);
+      }
+    }
+  });
+
+  it("a LISTEN connection killed by the database is re-established by itself, and events written elsewhere still arrive", async () => {
+    const [writer, reader] = nodes;
+    const start = await lastId();
+    const sub = new FailoverSubscriber([reader.url], start);
+    subs.push(sub);
+    await sub.ready;
+    const ours = ["listen-before", ...[0, 1, 2, 3, 4].map((i) => `listen-during-${i}`), ...[0, 1, 2, 3, 4].map((i) => `listen-after-${i}`)];
+    const register = async (id: string) => expect((await api(writer.url, "POST", "/api/v1/agents", card(id))).status).toBe(201);
+    const received = () => sub.events.filter((e) => ours.includes(e.agent_id)).map((e) => e.agent_id);
+
+    await register(ours[0]);
+    await waitFor(() => received().length === 1, "the first event on the other instance");
+    const [old] = await waitFor(async () => {
+      const rows = await listener(reader.pid);
+      return rows.length === 1 && rows;
+    }, "the reader's LISTEN connection");
+    await sql("select pg_terminate_backend($1)", [old.pid]);
+    for (const id of ours.slice(1, 6)) await register(id);
+
+    const [fresh] = await waitFor(async () => {
+      const rows = await listener(reader.pid);
+      return rows.length === 1 && rows[0].pid !== old.pid && rows;
+    }, "a new LISTEN connection");
+    expect(fresh.pid).not.toBe(old.pid);
+    for (const id of ours.slice(6)) await register(id);
+
+    await waitFor(() => received().length === ours.length, "all eleven registrations on the reader's subscriber");
+    expect(received()).toEqual(ours);
+    expect(sub.ids()).toEqual(Array.from({ length: sub.events.length }, (_, i) => start + 1 + i));
   });
 });

@@ -50,15 +50,6 @@ export function isStaleConnection(err: unknown): boolean {
   return /Connection terminated unexpectedly|Client has encountered a connection error|Client was closed/.test(err.message);
 }
 
-/** The connection the error came from is no longer trustworthy: drop it instead of returning it to the pool. */
-export function breaksConnection(err: unknown): boolean {
-  if (!(err instanceof Error)) return true;
-  const code = (err as { code?: unknown }).code;
-  // A server-side statement timeout or a constraint error leaves the session usable.
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith("08") && !code.startsWith("57P")) return false;
-  return true;
-}
-
 /** Connection-class errors become a 503 problem; anything else is rethrown untouched (a bug: 500). */
 export function toStoreError(err: unknown): unknown {
   if (err instanceof AppError || !isUnavailable(err)) return err;

@@ -149,6 +149,10 @@ describe("postgres store: failures", () => {
     await blocker.query("select last_id from event_counter for update");
     // The first commit holds the only connection while it waits for the lock; the second cannot get one.
     const first = store.commit({ mutation: { op: "insert", row: agent("a") }, events: [ev("agent_registered", "a")] });
+    await waitFor(
+      async () => (await sql("select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [`agentmesh:pool:${process.pid}`])).length === 1,
+      "the commit to wait for the lock",
+    );
     const err = await store.getAgent("a").then(() => null, (e: unknown) => e);
     expect(unavailable(err), String(err)).toBe(true);
     await blocker.query("rollback");

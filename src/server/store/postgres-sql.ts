@@ -1,9 +1,21 @@
 /**
- * The fixed SQL of the PostgreSQL store's write path. Each text is prepared
- * once per connection (named statements), so a commit is a few round trips of
- * already-planned statements.
+ * A whole commit as ONE SQL statement (a chain of data-modifying CTEs), run in
+ * its own implicit transaction: one round trip per write.
+ *
+ * `m` is the guarded mutation; every other part is conditioned on `m` having
+ * matched a row, so the statement applies everything or nothing. The event-id
+ * counter is updated (row-locked) inside the statement, after the agent row,
+ * and the lock is released at the statement's own commit — the serialised
+ * section never waits on the network. Ids are `last_id - n + 1 … last_id`, in
+ * the order the events were given; `pg_notify` is queued in the same statement
+ * and delivered by PostgreSQL at commit, never for a rollback.
+ *
+ * The text depends only on the commit's shape (operation, which parts are
+ * present), never on values, so each shape is a named statement prepared once
+ * per connection.
  */
-import type { AgentTable } from "./rows.js";
+import { toTable, type AgentTable } from "./rows.js";
+import type { Commit, Guard } from "./store.js";
 
 const COLUMNS = [
   "id", "name", "version", "description", "endpoint", "protocol", "skills", "tags", "provider", "metadata",
@@ -11,31 +23,85 @@ const COLUMNS = [
   "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
 ] as const satisfies readonly (keyof AgentTable)[];
 
-const n = COLUMNS.length;
-/** The guard: the revision and last heartbeat the writer read (null-safe comparison). */
-const guard = (rev: number) => `revision = $${rev} and last_heartbeat_at is not distinct from $${rev + 1}`;
+export interface CommitStatement {
+  text: string;
+  values: unknown[];
+}
 
-export const AGENT_SQL = {
-  columns: COLUMNS,
-  /** 0 rows: the id is taken (also when a concurrent insert of it commits first). */
-  insert: `insert into agents (${COLUMNS.join(", ")}) values (${COLUMNS.map((_, i) => `$${i + 1}`).join(", ")}) on conflict (id) do nothing`,
-  update: `update agents set ${COLUMNS.slice(1).map((c, i) => `${c} = $${i + 2}`).join(", ")} where id = $1 and ${guard(n + 1)}`,
-  touch: `update agents set last_heartbeat_at = $2, trust_raw = $3, trust_updated_at = $4 where id = $1 and ${guard(5)}`,
-  /** The agent, its history and its report counts, in one statement; `n` is 1 when the guarded delete matched. */
-  delete: `with gone as (delete from agents where id = $1 and ${guard(2)} returning id),
-    t as (delete from trust_history where agent_id in (select id from gone)),
-    h as (delete from health_history where agent_id in (select id from gone)),
-    r as (delete from report_counts where subject_id in (select id from gone) or reporter_id in (select id from gone))
-    select count(*) as n from gone`,
-};
+/** Result row: `applied` 1 when the mutation matched, `first` the first event id (null without events). */
+export interface CommitOutcome {
+  applied: number;
+  first: number | null;
+}
 
-export const HISTORY_SQL = {
-  trust: "insert into trust_history (agent_id, at, score, tier, reason) select * from unnest($1::text[], $2::bigint[], $3::float8[], $4::text[], $5::text[])",
-  health:
-    "insert into health_history (agent_id, at, status, previous_status, message) select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])",
-  reportCount:
-    "insert into report_counts (subject_id, reporter_id, window_start, count) values ($1, $2, $3, $4) on conflict (subject_id, reporter_id) do update set window_start = excluded.window_start, count = excluded.count",
-};
+export function commitStatement(change: Commit, channel: string): CommitStatement {
+  const values: unknown[] = [];
+  const p = (value: unknown, cast = "") => {
+    values.push(value);
+    return `$${values.length}${cast}`;
+  };
+  const guard = (g: Guard) => `revision = ${p(g.revision)} and last_heartbeat_at is not distinct from ${p(g.lastHeartbeatAt, "::bigint")}`;
+  const ctes: string[] = [];
+  const m = change.mutation;
+  switch (m.op) {
+    case "insert": {
+      const t = toTable(m.row);
+      // A concurrent insert of the same id makes this wait, then do nothing: 0 rows, "exists".
+      ctes.push(`m as (insert into agents (${COLUMNS.join(", ")}) values (${COLUMNS.map((c) => p(t[c])).join(", ")}) on conflict (id) do nothing returning id)`);
+      break;
+    }
+    case "update": {
+      const t = toTable(m.row);
+      const set = COLUMNS.slice(1).map((c) => `${c} = ${p(t[c])}`).join(", ");
+      ctes.push(`m as (update agents set ${set} where id = ${p(m.row.id)} and ${guard(m.expect)} returning id)`);
+      break;
+    }
+    case "touch":
+      ctes.push(
+        `m as (update agents set last_heartbeat_at = ${p(m.lastHeartbeatAt, "::bigint")}, trust_raw = ${p(m.trustRaw)}, trust_updated_at = ${p(m.trustUpdatedAt)} where id = ${p(m.id)} and ${guard(m.expect)} returning id)`,
+      );
+      break;
+    case "delete":
+      ctes.push(
+        `m as (delete from agents where id = ${p(m.id)} and ${guard(m.expect)} returning id)`,
+        "gone_trust as (delete from trust_history where agent_id in (select id from m))",
+        "gone_health as (delete from health_history where agent_id in (select id from m))",
+        "gone_reports as (delete from report_counts where subject_id in (select id from m) or reporter_id in (select id from m))",
+      );
+      break;
+  }
+  const matched = "exists (select 1 from m)";
+  const trust = change.trustHistory ?? [];
+  if (trust.length) {
+    ctes.push(
+      `trust as (insert into trust_history (agent_id, at, score, tier, reason) select * from unnest(${p(trust.map((h) => h.agentId), "::text[]")}, ${p(trust.map((h) => h.at), "::bigint[]")}, ${p(trust.map((h) => h.score), "::float8[]")}, ${p(trust.map((h) => h.tier), "::text[]")}, ${p(trust.map((h) => h.reason), "::text[]")}) where ${matched})`,
+    );
+  }
+  const health = change.healthHistory ?? [];
+  if (health.length) {
+    ctes.push(
+      `health as (insert into health_history (agent_id, at, status, previous_status, message) select * from unnest(${p(health.map((h) => h.agentId), "::text[]")}, ${p(health.map((h) => h.at), "::bigint[]")}, ${p(health.map((h) => h.status), "::text[]")}, ${p(health.map((h) => h.previousStatus), "::text[]")}, ${p(health.map((h) => h.message), "::text[]")}) where ${matched})`,
+    );
+  }
+  const rc = change.reportCount;
+  if (rc) {
+    ctes.push(
+      `reports as (insert into report_counts (subject_id, reporter_id, window_start, count) select ${p(rc.subjectId, "::text")}, ${p(rc.reporterId, "::text")}, ${p(rc.windowStart, "::bigint")}, ${p(rc.count, "::int")} where ${matched} on conflict (subject_id, reporter_id) do update set window_start = excluded.window_start, count = excluded.count)`,
+    );
+  }
+  const events = change.events;
+  let first = "null::bigint";
+  if (events.length) {
+    const n = p(events.length, "::bigint");
+    ctes.push(
+      `counter as (update event_counter set last_id = last_id + ${n} where one = 1 and ${matched} returning last_id)`,
+      `notified as (select pg_notify(${p(channel, "::text")}, last_id::text) from counter)`,
+      `appended as (insert into events (id, type, agent_id, at, payload) select counter.last_id - ${n} + e.ord, e.type, e.agent_id, e.at, e.payload from counter, notified, unnest(${p(events.map((e) => e.type), "::text[]")}, ${p(events.map((e) => e.agentId), "::text[]")}, ${p(events.map((e) => e.at), "::bigint[]")}, ${p(events.map((e) => e.payload), "::text[]")}) with ordinality as e(type, agent_id, at, payload, ord) returning id)`,
+    );
+    first = "(select min(id) from appended)";
+  }
+  return { text: `with ${ctes.join(",\n  ")}\nselect (select count(*) from m)::int as applied, ${first} as first`, values };
+}
 
 export interface EventRow {
   id: number;
@@ -45,17 +111,4 @@ export interface EventRow {
   payload: string;
 }
 
-export const EVENT_SQL = {
-  select: "id, type, agent_id, at, payload",
-  /**
-   * Allocates `$1` ids from the counter (row-locked until COMMIT), inserts the
-   * events with them in input order, and queues the NOTIFY that PostgreSQL
-   * sends at commit. Ids: last_id - n + 1 … last_id.
-   */
-  append: `with c as (update event_counter set last_id = last_id + $1 where one = 1 returning last_id),
-    notified as (select pg_notify($2, (select last_id from c)::text))
-    insert into events (id, type, agent_id, at, payload)
-    select c.last_id - $1 + e.ord, e.type, e.agent_id, e.at, e.payload
-    from c, notified, unnest($3::text[], $4::text[], $5::bigint[], $6::text[]) with ordinality as e(type, agent_id, at, payload, ord)
-    returning id`,
-};
+export const EVENT_COLUMNS = "id, type, agent_id, at, payload";

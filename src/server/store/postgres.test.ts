@@ -48,6 +48,34 @@ describe("postgres store: several instances on one database", () => {
     }
   });
 
+  it("writers racing through different stores: exactly one wins, and ids stay gapless and contiguous per commit", async () => {
+    const schema = await createSchema();
+    const stores = await Promise.all([0, 1, 2].map(() => open(schema.url)));
+    try {
+      const row = agent("race");
+      await stores[0].commit({ mutation: { op: "insert", row }, events: [ev("agent_registered", "race")] });
+      const racers = await Promise.all(
+        Array.from({ length: 9 }, (_, i) =>
+          stores[i % 3].commit({ mutation: { op: "update", row: { ...row, name: `w${i}`, revision: 2 }, expect: { revision: 1, lastHeartbeatAt: null } }, events: [ev("agent_updated", "race")] }),
+        ),
+      );
+      expect(racers.filter((r) => r.ok)).toHaveLength(1);
+      const commits = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          stores[i % 3].commit({ mutation: { op: "insert", row: agent(`m${i}`) }, events: Array.from({ length: 1 + (i % 4) }, () => ev("agent_registered", `m${i}`)) }),
+        ),
+      );
+      const ids = commits.flatMap((c) => (c.ok ? c.events.map((e) => e.id) : []));
+      for (const c of commits) if (c.ok) c.events.forEach((e, i) => expect(e.id).toBe(c.events[0].id + i));
+      const last = 2 + commits.reduce((n, c) => n + (c.ok ? c.events.length : 0), 0);
+      expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: last - 2 }, (_, i) => i + 3));
+      expect((await stores[1].eventsAfter(0, 1000)).map((e) => e.id)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await schema.drop();
+    }
+  });
+
   it("stores in different schemas of one database see nothing of each other", async () => {
     const [one, two] = await Promise.all([createSchema(), createSchema()]);
     const [a, b] = await Promise.all([open(one.url), open(two.url)]);

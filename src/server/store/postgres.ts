@@ -3,23 +3,23 @@
  * promises as the SQLite store (one contract suite proves both); what differs
  * is how they are kept when many processes write at once:
  *
- * - Event ids come from the one-row `event_counter` table, updated inside the
- *   writing transaction (`last_id = last_id + n … returning`) as its LAST
- *   statement before COMMIT. The row lock serialises id allocation across all
- *   instances and is held until the transaction ends, so transactions that
- *   write events commit in id order and a rollback gives its ids back: readers
- *   never see id 101 before a still-uncommitted 100, and never see a gap. (A
- *   transaction-scoped advisory lock would serialise as well, but would still
- *   need a place to keep the last id once the log is pruned; the counter row
- *   is both.) Commits that write no event (a heartbeat that changes nothing)
- *   do not touch the counter and run fully in parallel.
- * - The same statement sends `pg_notify` on the store's channel; PostgreSQL
+ * - Each commit is ONE statement in its own transaction (postgres-sql.ts): the
+ *   guarded agent change, its history rows, and, last, its events with ids
+ *   taken from the one-row `event_counter` table. The counter's row lock
+ *   serialises id allocation across all instances and is held until that
+ *   statement commits, so event-writing commits commit in id order and a
+ *   rollback gives its ids back: readers never see id 101 before a
+ *   still-uncommitted 100, and never a gap. (A transaction-scoped advisory lock
+ *   would serialise as well but still needs somewhere to keep the last id once
+ *   the log is pruned; the counter row is both, and `eventBounds().last` reads
+ *   it.) Commits without events never touch the counter and run in parallel.
+ * - The same statement queues `pg_notify` on the store's channel; PostgreSQL
  *   delivers it at commit (never for a rollback) to every instance's LISTEN
  *   connection (postgres-listener.ts), which wakes its tailer.
- * - Updates are conditional (`revision`, `last_heartbeat_at`) under READ
- *   COMMITTED: a racing writer blocks on the row, then re-checks the condition
- *   against the committed row and finds 0 rows — the `conflict` the registry
- *   retries. Deadlocks and serialization failures are retried here.
+ * - Guards under READ COMMITTED: a racing writer blocks on the agent row, then
+ *   re-checks the guard against the committed row and matches nothing — the
+ *   `conflict` the registry retries. Deadlocks and serialization failures are
+ *   retried here.
  * - A list and its cursor come from one REPEATABLE READ snapshot.
  * - Connection failures become a 503 `store_unavailable` (postgres-errors.ts);
  *   every wait is bounded (postgres-config.ts).
@@ -30,12 +30,11 @@ import { migrateToLatest } from "./migrations.js";
 import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-config.js";
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
-import { AGENT_SQL, EVENT_SQL, HISTORY_SQL, type EventRow } from "./postgres-sql.js";
-import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, toTable, type AgentTable, type Database } from "./rows.js";
+import { EVENT_COLUMNS, commitStatement, type CommitOutcome, type EventRow } from "./postgres-sql.js";
+import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable, type Database } from "./rows.js";
 import {
   HISTORY_PER_AGENT,
   type AgentCounts,
-  type AgentRow,
   type Commit,
   type CommitResult,
   type EventBounds,
@@ -50,12 +49,6 @@ import {
 } from "./store.js";
 
 export type { PostgresStoreOptions } from "./postgres-config.js";
-
-class Rollback extends Error {
-  constructor(readonly reason: "exists" | "conflict") {
-    super(reason);
-  }
-}
 
 const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
 
@@ -136,10 +129,9 @@ class PostgresStore implements Store {
   }
 
   /**
-   * Runs `work` in a transaction. Retried from the start on a deadlock, a
-   * serialization failure, or a connection that died before COMMIT was sent
-   * (then nothing was written); a failure during COMMIT is not retried (it may
-   * have committed) and surfaces as 503.
+   * Runs `work` in a transaction (the list snapshot, pruning: both safe to run
+   * twice). Retried on a deadlock, a serialization failure, or once on a
+   * connection that turned out to be dead.
    */
   private async tx<T>(work: (client: pg.PoolClient) => Promise<T>, begin = "begin"): Promise<T> {
     this.assertOpen();
@@ -151,25 +143,16 @@ class PostgresStore implements Store {
         if (attempt === 0 && isStaleConnection(err)) continue;
         throw toStoreError(err);
       }
-      let committing = false;
       try {
         await client.query(begin);
         const value = await work(client);
-        committing = true;
         await client.query("commit");
         client.release();
         return value;
       } catch (err) {
-        if (err instanceof Rollback) {
-          await client.query("rollback").then(
-            () => client.release(),
-            (e: Error) => client.release(e),
-          );
-          throw err;
-        }
         // Dropping the connection aborts whatever it had open.
         client.release(err instanceof Error ? err : true);
-        const again = !committing && attempt < 4 && (isRetryable(err) || (attempt === 0 && isStaleConnection(err)));
+        const again = attempt < 4 && (isRetryable(err) || (attempt === 0 && isStaleConnection(err)));
         if (!again) throw toStoreError(err);
       }
     }
@@ -277,73 +260,47 @@ class PostgresStore implements Store {
     return r && { subjectId, reporterId, windowStart: r.window_start, count: r.count };
   }
 
+  /**
+   * Commits that write events queue here, one in flight per instance: they all
+   * serialise on the counter row anyway, and a queue in this process is far
+   * cheaper than a queue of backends waiting on one row lock (every release
+   * wakes them all). Commits without events do not queue.
+   */
+  private eventWriters: Promise<unknown> = Promise.resolve();
+
   async commit(change: Commit): Promise<CommitResult> {
-    try {
-      return { ok: true, events: await this.tx((client) => this.apply(client, change)) };
-    } catch (err) {
-      if (err instanceof Rollback) return { ok: false, reason: err.reason };
-      throw err;
-    }
+    if (change.events.length === 0) return this.commitNow(change);
+    const run = this.eventWriters.then(() => this.commitNow(change));
+    this.eventWriters = run.catch(() => {});
+    return run;
   }
 
-  private async apply(client: pg.PoolClient, change: Commit): Promise<StoredEvent[]> {
-    const run = (text: string, values: unknown[]) => client.query(this.named(text, values));
-    const m = change.mutation;
-    switch (m.op) {
-      case "insert": {
-        const t = toTable(m.row);
-        const r = await run(AGENT_SQL.insert, AGENT_SQL.columns.map((c) => t[c]));
-        if (r.rowCount !== 1) throw new Rollback("exists");
-        break;
+  private async commitNow(change: Commit): Promise<CommitResult> {
+    this.assertOpen();
+    const { text, values } = commitStatement(change, this.channel);
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        throw toStoreError(err);
       }
-      case "update": {
-        const t = toTable(m.row);
-        const r = await run(AGENT_SQL.update, [...AGENT_SQL.columns.map((c) => t[c]), m.expect.revision, m.expect.lastHeartbeatAt]);
-        if (r.rowCount !== 1) throw new Rollback("conflict");
-        break;
+      let outcome: CommitOutcome;
+      try {
+        [outcome] = (await client.query<CommitOutcome>(this.named(text, values))).rows;
+        client.release();
+      } catch (err) {
+        client.release(err instanceof Error ? err : true);
+        // A deadlock or serialization failure rolled the statement back: run it again. A
+        // broken connection is not retried: the statement may have committed (the guard
+        // would make a rerun a conflict), so the caller gets a 503 and decides.
+        if (isRetryable(err) && attempt < 4) continue;
+        throw toStoreError(err);
       }
-      case "touch": {
-        const r = await run(AGENT_SQL.touch, [m.id, m.lastHeartbeatAt, m.trustRaw, m.trustUpdatedAt, m.expect.revision, m.expect.lastHeartbeatAt]);
-        if (r.rowCount !== 1) throw new Rollback("conflict");
-        break;
-      }
-      case "delete": {
-        const r = await run(AGENT_SQL.delete, [m.id, m.expect.revision, m.expect.lastHeartbeatAt]);
-        if (r.rows[0].n !== 1) throw new Rollback("conflict");
-        break;
-      }
+      if (outcome.applied !== 1) return { ok: false, reason: change.mutation.op === "insert" ? "exists" : "conflict" };
+      const first = outcome.first;
+      return { ok: true, events: first === null ? [] : change.events.map((e, i) => ({ ...e, id: first + i })) };
     }
-    const trust = change.trustHistory ?? [];
-    if (trust.length) {
-      await run(HISTORY_SQL.trust, [trust.map((h) => h.agentId), trust.map((h) => h.at), trust.map((h) => h.score), trust.map((h) => h.tier), trust.map((h) => h.reason)]);
-    }
-    const health = change.healthHistory ?? [];
-    if (health.length) {
-      await run(HISTORY_SQL.health, [
-        health.map((h) => h.agentId),
-        health.map((h) => h.at),
-        health.map((h) => h.status),
-        health.map((h) => h.previousStatus),
-        health.map((h) => h.message),
-      ]);
-    }
-    if (change.reportCount) {
-      const c = change.reportCount;
-      await run(HISTORY_SQL.reportCount, [c.subjectId, c.reporterId, c.windowStart, c.count]);
-    }
-    const events = change.events;
-    if (events.length === 0) return [];
-    // Last statement before COMMIT: the counter row lock is held for as short a time as possible.
-    const r = await run(EVENT_SQL.append, [
-      events.length,
-      this.channel,
-      events.map((e) => e.type),
-      events.map((e) => e.agentId),
-      events.map((e) => e.at),
-      events.map((e) => e.payload),
-    ]);
-    const first = Math.min(...r.rows.map((row: { id: number }) => row.id));
-    return events.map((e, i) => ({ ...e, id: first + i }));
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {
@@ -358,7 +315,7 @@ class PostgresStore implements Store {
       where.push(`agent_id = any($${values.length}::text[])`);
     }
     values.push(limit);
-    const rows = await this.read<EventRow>(`select ${EVENT_SQL.select} from events where ${where.join(" and ")} order by id limit $${values.length}`, values);
+    const rows = await this.read<EventRow>(`select ${EVENT_COLUMNS} from events where ${where.join(" and ")} order by id limit $${values.length}`, values);
     return rows.map(toEvent);
   }
 
