@@ -6,9 +6,6 @@
  */
 import { readFileSync } from "node:fs";
 import { COMMON_HELP, describeError, oneLine, UsageError, DEFAULT_URL } from "./args.js";
-import { agentsCommand } from "./commands/agents.js";
-import { eventsCommand } from "./commands/events.js";
-import { simulateCommand } from "./commands/simulate.js";
 import { processIo, type Io } from "./io.js";
 
 export const MAIN_HELP = `agentmesh — a registry for AI agents that pushes every change as it happens
@@ -32,12 +29,13 @@ Examples:
   agentmesh simulate --agents 20 --seed 7
 `;
 
+// Each command's module is loaded only when it runs, so start-up stays quick (the
+// server's modules — Fastify, SQLite, PostgreSQL — are only needed by serve).
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number | null>> = {
-  // Loaded only when used: the server's modules (Fastify, SQLite, PostgreSQL) would slow every other command's start-up.
   serve: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io),
-  events: eventsCommand,
-  agents: agentsCommand,
-  simulate: simulateCommand,
+  events: async (argv, io) => (await import("./commands/events.js")).eventsCommand(argv, io),
+  agents: async (argv, io) => (await import("./commands/agents.js")).agentsCommand(argv, io),
+  simulate: async (argv, io) => (await import("./commands/simulate.js")).simulateCommand(argv, io),
 };
 
 function version(): string {
