@@ -47,8 +47,18 @@ export function withSchema(url: string, schema: string | undefined): string {
   return u.toString();
 }
 
+/** A `statement_timeout` given in the URL (it wins over ours), so the client-side timeout can follow it. */
+function urlStatementTimeout(url: string): number | undefined {
+  try {
+    const ms = Number(new URL(url).searchParams.get("statement_timeout") ?? NaN);
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function clientConfig(url: string, options: PostgresStoreOptions, role: string): pg.ClientConfig {
-  const statementTimeout = options.statementTimeoutMs ?? 10_000;
+  const statementTimeout = urlStatementTimeout(url) ?? options.statementTimeoutMs ?? 10_000;
   return {
     connectionString: withSchema(url, options.schema),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
