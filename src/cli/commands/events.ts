@@ -75,7 +75,8 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
   const warn = (line: string) => void io.err.write(`${style.err.yellow(`agentmesh: ${line}`)}\n`);
 
   const client = new AgentMeshClient({ url: conn.url, token: conn.token });
-  let wasLive = false;
+  let everLive = false;
+  let lost = false;
   let agentWidth = 16;
   let sub: Subscription | undefined = undefined;
   sub = client.subscribe(
@@ -87,11 +88,12 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
       onStatus: (state) => {
         if (values.quiet) return;
         if (state === "live") {
-          say(`${wasLive ? "reconnected" : "connected"} to ${client.url}; following after event #${sub?.lastEventId ?? since ?? "?"}`);
-          wasLive = true;
-        } else if (state === "reconnecting" && wasLive) {
+          say(`${everLive ? "reconnected" : "connected"} to ${client.url}; following after event #${sub?.lastEventId ?? since ?? "?"}`);
+          everLive = true;
+          lost = false;
+        } else if (state === "reconnecting" && everLive && !lost) {
           say("connection lost; reconnecting…");
-          wasLive = false;
+          lost = true;
         }
       },
     },
