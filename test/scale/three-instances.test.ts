@@ -34,7 +34,9 @@ function rawLogReader(url: string) {
     } finally {
       await client.end();
     }
-  })();
+  })().catch((err: unknown) => {
+    holes.push(`the reader failed: ${String(err)}`);
+  });
   return { holes, get last() { return last; }, async stop() { stop = true; await done; } };
 }
 
