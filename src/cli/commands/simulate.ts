@@ -106,6 +106,13 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
   clearProgress();
   if (values.json) io.out.write(`${JSON.stringify(summary)}\n`);
   else io.err.write(`${summaryLines(summary, style).join("\n")}\n`);
+  const refused = summary.failedRegistrations;
+  if (refused.length > 0 && refused.every((f) => f.code === "agent_id_taken")) {
+    throw new CliError(
+      `${refused.length} of ${summary.agents} agent ids are held by an earlier run of seed ${summary.seed} (left with --keep, or killed); pass the admin token (--token) to replace them, or use another --seed`,
+    );
+  }
   if (failed) throw failed instanceof AgentMeshError ? failed : new CliError(String(failed));
-  return summary.failedRegistrations.length > 0 ? 1 : 0;
+  if (refused.length > 0) throw new CliError(`${refused.length} of ${summary.agents} agents could not register: ${refused[0].detail} (${refused[0].code})`);
+  return 0;
 }

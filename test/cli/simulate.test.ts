@@ -1,0 +1,124 @@
+/**
+ * `agentmesh simulate` and `agentmesh serve --demo` as real processes: a fixed
+ * seed registers the expected cards, health and trust move, Ctrl-C
+ * deregisters the fleet, `--keep` leaves it, and the admin token lets a re-run
+ * of the same seed replace what was left.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fleet } from "../../src/cli/sim/cards.js";
+import { startServer } from "../../src/server/start.js";
+import type { AgentCard } from "../../src/shared/agent.js";
+import type { RegistryEvent } from "../../src/shared/events.js";
+import { ADMIN, startTestServer, tempDir, waitFor, type TestServer } from "../helpers.js";
+import { FAST, logAfter } from "../sdk/support.js";
+import { cli, freePort, run } from "./support.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer(FAST);
+});
+afterAll(() => server.destroy());
+
+const cardOf = (a: AgentCard & Record<string, unknown>): AgentCard => {
+  const { id, name, version, description, endpoint, protocol, skills, tags, provider, metadata } = a;
+  return { id, name, version, description, endpoint, protocol, skills, tags, provider: provider ?? undefined, metadata: metadata ?? undefined } as AgentCard;
+};
+
+async function registeredSince(after: number, ids: string[]) {
+  const log = await logAfter(server.url, after);
+  return log.filter((e): e is Extract<RegistryEvent, { type: "agent_registered" }> & { id: number } => e.type === "agent_registered" && ids.includes(e.agent_id));
+}
+
+async function cursor(): Promise<number> {
+  return (await fetch(`${server.url}/api/v1/agents?limit=1`).then((r) => r.json())).cursor;
+}
+
+describe("agentmesh simulate", () => {
+  it("registers the seed's cards, moves health and trust, and deregisters on Ctrl-C", async () => {
+    const expected = fleet("42", 5).map((a) => a.card);
+    const ids = expected.map((c) => c.id);
+    const start = await cursor();
+    const sim = cli(["simulate", "--agents", "5", "--seed", "42", "--rate", "20", "--json", "--url", server.url]);
+
+    const registered = await waitFor(async () => {
+      const r = await registeredSince(start, ids);
+      return r.length === 5 && r;
+    }, "the five agents to register");
+    expect(registered.map((e) => cardOf(e.agent as never))).toEqual(expect.arrayContaining(expected.map((c) => cardOf(c as never))));
+
+    const moved = await waitFor(async () => {
+      const log = await logAfter(server.url, start);
+      const health = log.find((e) => e.type === "agent_health_changed" && ids.includes(e.agent_id) && ["degraded", "unhealthy", "offline"].includes(e.status));
+      const trust = log.find((e) => e.type === "trust_score_changed" && e.reason.includes("reported by"));
+      return health && trust && { health, trust };
+    }, "health and trust to move", 30_000);
+    expect(moved.health.type).toBe("agent_health_changed");
+
+    expect(await sim.stop("SIGINT")).toBe(0);
+    const summary = JSON.parse(sim.stdout);
+    expect(summary).toMatchObject({ seed: "42", agents: 5, registered: 5, deregistered: 5, failedRegistrations: [] });
+    expect(summary.heartbeats).toBeGreaterThan(5);
+    expect(summary.reports.success + summary.reports.failure + summary.reports.timeout).toBeGreaterThan(0);
+    const list = await fetch(`${server.url}/api/v1/agents?tag=simulated&limit=1000`).then((r) => r.json());
+    expect(list.agents.filter((a: { id: string }) => ids.includes(a.id))).toEqual([]);
+  });
+
+  it("repeats the same cards for the same seed; --keep leaves them; the admin token replaces them", async () => {
+    const ids = fleet("kept", 3).map((a) => a.card.id);
+    const first = await cursor();
+    const a = await run(["simulate", "-n", "3", "--seed", "kept", "--duration", "1s", "--keep", "--json", "--url", server.url]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout)).toMatchObject({ registered: 3, deregistered: 0 });
+    const listed = await fetch(`${server.url}/api/v1/agents?tag=simulated&limit=1000`).then((r) => r.json());
+    expect(listed.agents.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(ids));
+
+    // The tokens of the kept agents died with that process: without the admin token, the ids are taken.
+    const b = await run(["simulate", "-n", "3", "--seed", "kept", "--duration", "1s", "--json", "--url", server.url]);
+    expect(b.code).toBe(1);
+    expect(JSON.parse(b.stdout).failedRegistrations.map((f: { code: string }) => f.code)).toEqual(["agent_id_taken", "agent_id_taken", "agent_id_taken"]);
+    expect(b.stderr.trim().split("\n").at(-1)).toBe(
+      "agentmesh simulate: 3 of 3 agent ids are held by an earlier run of seed kept (left with --keep, or killed); pass the admin token (--token) to replace them, or use another --seed",
+    );
+
+    const second = await cursor();
+    const c = await run(["simulate", "-n", "3", "--seed", "kept", "--duration", "1s", "--json", "--url", server.url, "--token", ADMIN]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ registered: 3, deregistered: 3 });
+    const cardsOf = async (after: number) =>
+      (await registeredSince(after, ids)).slice(0, 3).map((e) => cardOf(e.agent as never)).sort((x, y) => x.id.localeCompare(y.id));
+    expect(await cardsOf(second)).toEqual(await cardsOf(first));
+  });
+});
+
+describe("agentmesh serve --demo", () => {
+  it("runs a simulated fleet beside the server and deregisters it on shutdown", async () => {
+    const dir = tempDir("agentmesh-demo-");
+    const dbFile = join(dir, "demo.db");
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const demo = cli(["serve", "--demo", "--port", String(port), "--database", `sqlite:${dbFile}`, "--log-level", "warn", "--heartbeat-interval", "300ms", "--offline-after", "1s", "--web-root", join(dir, "none")]);
+    try {
+      await waitFor(async () => {
+        const list = await fetch(`${url}/api/v1/agents?tag=simulated&health=healthy`).then((r) => r.json(), () => null);
+        return list?.total >= 6;
+      }, "the demo fleet to be up", 20_000);
+      expect(demo.stderr).toMatch(/demo: 12 simulated agents running/);
+      expect(await demo.stop("SIGTERM")).toBe(0);
+
+      const after = await startServer({ port: 0, database: `sqlite:${dbFile}`, logLevel: "silent", webRoot: join(dir, "none") });
+      try {
+        const list = await fetch(`${after.url}/api/v1/agents`).then((r) => r.json());
+        expect(list.total).toBe(0);
+        const log = await logAfter(after.url, 0, "");
+        expect(log.filter((e) => e.type === "agent_deregistered")).toHaveLength(12);
+      } finally {
+        await after.close(50);
+      }
+    } finally {
+      await demo.stop("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
