@@ -203,10 +203,23 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     return null;
   };
 
-  // The stream's requests: the token in the header (never the URL), and the body
-  // tapped so the watchdog sees keep-alives the EventSource does not surface.
-  const streamFetch = async (input: string | URL, init: { headers: Record<string, string>; signal?: AbortSignal } & Record<string, unknown>) => {
-    const res = await deps.fetch(input, { ...init, headers: { ...init.headers, ...authHeaders(deps.token) } } as RequestInit);
+  // The stream's requests: the token in the header (never the URL), an answer
+  // expected within `stallTimeoutMs` (a pooled connection may be dead), and the
+  // body tapped so the watchdog sees keep-alives the EventSource does not surface.
+  let attempt = {};
+  const streamFetch = (mine: object) => async (input: string | URL, init: { headers: Record<string, string>; signal?: AbortSignal } & Record<string, unknown>) => {
+    const ctrl = new AbortController();
+    init.signal?.addEventListener("abort", () => ctrl.abort(init.signal?.reason), { once: true });
+    const timer = setTimeout(() => {
+      ctrl.abort(new Error("no answer"));
+      if (attempt === mine && !closed) reconnectLater();
+    }, stallTimeoutMs);
+    let res: Response;
+    try {
+      res = await deps.fetch(input, { ...init, signal: ctrl.signal, headers: { ...init.headers, ...authHeaders(deps.token) } } as RequestInit);
+    } finally {
+      clearTimeout(timer);
+    }
     const type = res.headers.get("content-type") ?? "";
     if (res.status !== 200 || !type.startsWith("text/event-stream") || !res.body) {
       lastFailure =
@@ -243,14 +256,15 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     }
     if (!Number.isFinite(id) || id <= lastId) return; // a duplicate (or not a log event)
     lastId = id;
-    enqueue({ kind: "update", update: { ...(data as RegistryEvent), id } });
+    enqueue({ kind: "update", update: { id, ...(data as RegistryEvent) } });
   };
 
   const connect = () => {
     if (closed) return;
     lastFailure = null;
     const url = apiUrl(deps.baseUrl, "/events", { types: options.types?.join(","), agent_id: agentIds, last_event_id: lastId });
-    const source = new EventSource(url, { fetch: streamFetch as never });
+    const mine = (attempt = {});
+    const source = new EventSource(url, { fetch: streamFetch(mine) as never });
     es = source;
     source.addEventListener("open", () => {
       if (es !== source) return;
