@@ -23,6 +23,13 @@ const COLUMNS = [
   "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
 ] as const satisfies readonly (keyof AgentTable)[];
 
+/**
+ * The agent columns, named: a prepared `select *` would fail with "cached plan
+ * must not change result type" on instances still running when a later
+ * migration adds a column (a rolling upgrade).
+ */
+export const AGENT_COLUMNS = COLUMNS.join(", ");
+
 export interface CommitStatement {
   text: string;
   values: unknown[];

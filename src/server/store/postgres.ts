@@ -30,7 +30,7 @@ import { migrateToLatest } from "./migrations.js";
 import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-config.js";
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
-import { EVENT_COLUMNS, commitStatement, type CommitOutcome, type EventRow } from "./postgres-sql.js";
+import { AGENT_COLUMNS, EVENT_COLUMNS, commitStatement, type CommitOutcome, type EventRow } from "./postgres-sql.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable, type Database } from "./rows.js";
 import {
   HISTORY_PER_AGENT,
@@ -197,12 +197,12 @@ class PostgresStore implements Store {
   }
 
   async getAgent(id: string) {
-    const [t] = await this.read<AgentTable>("select * from agents where id = $1", [id]);
+    const [t] = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where id = $1`, [id]);
     return t && fromTable(t);
   }
 
   async findAgentByTokenHash(hash: string) {
-    const [t] = await this.read<AgentTable>("select * from agents where token_hash = $1", [hash]);
+    const [t] = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where token_hash = $1`, [hash]);
     return t && fromTable(t);
   }
 
@@ -225,14 +225,14 @@ class PostgresStore implements Store {
 
   async staleAgents(cutoff: number, limit: number) {
     const rows = await this.read<AgentTable>(
-      "select * from agents where health_status <> 'offline' and coalesce(last_heartbeat_at, created_at) <= $1 order by coalesce(last_heartbeat_at, created_at) limit $2",
+      `select ${AGENT_COLUMNS} from agents where health_status <> 'offline' and coalesce(last_heartbeat_at, created_at) <= $1 order by coalesce(last_heartbeat_at, created_at) limit $2`,
       [cutoff, limit],
     );
     return rows.map(fromTable);
   }
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
-    const rows = await this.read<AgentTable>("select * from agents where trust_updated_at < $1 and abs(trust_raw - 0.5) >= $2 limit $3", [before, minDistance, limit]);
+    const rows = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where trust_updated_at < $1 and abs(trust_raw - 0.5) >= $2 limit $3`, [before, minDistance, limit]);
     return rows.map(fromTable);
   }
 
