@@ -95,7 +95,7 @@ describe.concurrent("agentmesh agents", () => {
     expect(degraded.stdout).not.toContain("cli-beta");
     const sorted = await run(["agents", "--sort", "name", "--order", "desc", "--limit", "1"], env);
     expect(sorted.stdout).toContain("cli-beta");
-    expect(sorted.stdout).toContain("1–1 of 2 agents");
+    expect(sorted.stdout).toContain("1–1 of 2 agents (next page: --offset 1)");
     expect((await run(["agents", "--tag", "none-such"], env)).stdout).toBe("no agents match\n");
   });
 

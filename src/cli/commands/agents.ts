@@ -115,7 +115,9 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
     style,
   );
   const first = list.offset + 1;
-  const footer = `${first}–${list.offset + list.agents.length} of ${list.total} agent${list.total === 1 ? "" : "s"}`;
+  const last = list.offset + list.agents.length;
+  const more = last < list.total ? ` (next page: --offset ${last})` : "";
+  const footer = `${first}–${last} of ${list.total} agent${list.total === 1 ? "" : "s"}${more}`;
   io.out.write(`${lines.join("\n")}\n${style.dim(footer)}\n`);
   return 0;
 }
