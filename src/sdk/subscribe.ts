@@ -21,7 +21,7 @@ import { apiUrl, authHeaders, errorFromResponse, type FetchFn } from "./http.js"
 export interface SubscribeOptions {
   /** Only these event types (default: all). */
   types?: EventType[];
-  /** Only events of this agent or these agents (default: all). */
+  /** Only events of this agent or these agents, and only them in snapshots (default: all). */
   agentId?: string | string[];
   /**
    * Resume after this event id (e.g. the last one your program handled before

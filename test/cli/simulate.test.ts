@@ -31,8 +31,12 @@ async function registeredSince(after: number, ids: string[]) {
   return log.filter((e): e is Extract<RegistryEvent, { type: "agent_registered" }> & { id: number } => e.type === "agent_registered" && ids.includes(e.agent_id));
 }
 
+async function getJson(url: string): Promise<any> {
+  return fetch(url).then((r) => r.json());
+}
+
 async function cursor(): Promise<number> {
-  return (await fetch(`${server.url}/api/v1/agents?limit=1`).then((r) => r.json())).cursor;
+  return (await getJson(`${server.url}/api/v1/agents?limit=1`)).cursor;
 }
 
 describe("agentmesh simulate", () => {
@@ -61,7 +65,7 @@ describe("agentmesh simulate", () => {
     expect(summary).toMatchObject({ seed: "42", agents: 5, registered: 5, deregistered: 5, failedRegistrations: [] });
     expect(summary.heartbeats).toBeGreaterThan(5);
     expect(summary.reports.success + summary.reports.failure + summary.reports.timeout).toBeGreaterThan(0);
-    const list = await fetch(`${server.url}/api/v1/agents?tag=simulated&limit=1000`).then((r) => r.json());
+    const list = await getJson(`${server.url}/api/v1/agents?tag=simulated&limit=1000`);
     expect(list.agents.filter((a: { id: string }) => ids.includes(a.id))).toEqual([]);
   });
 
@@ -71,7 +75,7 @@ describe("agentmesh simulate", () => {
     const a = await run(["simulate", "-n", "3", "--seed", "kept", "--duration", "1s", "--keep", "--json", "--url", server.url]);
     expect(a.code, a.stderr).toBe(0);
     expect(JSON.parse(a.stdout)).toMatchObject({ registered: 3, deregistered: 0 });
-    const listed = await fetch(`${server.url}/api/v1/agents?tag=simulated&limit=1000`).then((r) => r.json());
+    const listed = await getJson(`${server.url}/api/v1/agents?tag=simulated&limit=1000`);
     expect(listed.agents.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(ids));
 
     // The tokens of the kept agents died with that process: without the admin token, the ids are taken.
@@ -101,7 +105,7 @@ describe("agentmesh serve --demo", () => {
     const demo = cli(["serve", "--demo", "--port", String(port), "--database", `sqlite:${dbFile}`, "--log-level", "warn", "--heartbeat-interval", "300ms", "--offline-after", "1s", "--web-root", join(dir, "none")]);
     try {
       await waitFor(async () => {
-        const list = await fetch(`${url}/api/v1/agents?tag=simulated&health=healthy`).then((r) => r.json(), () => null);
+        const list = await getJson(`${url}/api/v1/agents?tag=simulated&health=healthy`).catch(() => null);
         return list?.total >= 6;
       }, "the demo fleet to be up", 20_000);
       expect(demo.stderr).toMatch(/demo: 12 simulated agents running/);
@@ -109,7 +113,7 @@ describe("agentmesh serve --demo", () => {
 
       const after = await startServer({ port: 0, database: `sqlite:${dbFile}`, logLevel: "silent", webRoot: join(dir, "none") });
       try {
-        const list = await fetch(`${after.url}/api/v1/agents`).then((r) => r.json());
+        const list = await getJson(`${after.url}/api/v1/agents`);
         expect(list.total).toBe(0);
         const log = await logAfter(after.url, 0, "");
         expect(log.filter((e) => e.type === "agent_deregistered")).toHaveLength(12);

@@ -100,7 +100,7 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
   const outcome = await Promise.race([signal.then(() => "signal" as const), sim.done.then(() => "done" as const)]);
   if (outcome === "signal" && !values.quiet) {
     clearProgress();
-    io.err.write(values.keep ? "stopping (leaving the agents registered)…\n" : "stopping: deregistering the agents…\n");
+    io.err.write(`${values.keep ? "stopping (leaving the agents registered)…" : "stopping: deregistering the agents…"} (Ctrl-C again to quit at once)\n`);
   }
   const summary = await sim.stop();
   clearProgress();

@@ -27,7 +27,7 @@ describe("simulated fleet", () => {
     expect(new Set(agents.map((a) => a.card.id)).size).toBe(40);
     expect(new Set(agents.map((a) => a.card.protocol)).size).toBeGreaterThanOrEqual(4);
     expect(new Set(agents.map((a) => a.card.provider)).size).toBeGreaterThanOrEqual(4);
-    expect(new Set(agents.map((a) => a.card.skills[0].name)).size).toBeGreaterThanOrEqual(10);
+    expect(new Set(agents.map((a) => a.card.skills![0].name)).size).toBeGreaterThanOrEqual(10);
     expect(agents.every((a) => a.card.tags!.includes("simulated"))).toBe(true);
   });
 
