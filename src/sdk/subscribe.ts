@@ -6,17 +6,19 @@
  * fresh snapshot.
  *
  * Framing, reconnection and `Last-Event-ID` are the `eventsource` package's
- * (a WHATWG EventSource); this module adds the bearer token, ids it tracks
- * itself for de-duplication, a stall watchdog (no byte, not even a keep-alive,
- * for `stallTimeoutMs`), and a reconnect with backoff where an EventSource
- * would give up for good (any non-200 answer, e.g. a proxy's 502).
+ * (a WHATWG EventSource); this module adds ids it tracks itself for
+ * de-duplication, a stall watchdog (no byte, not even a keep-alive, for
+ * `stallTimeoutMs`), and a reconnect with backoff where an EventSource would
+ * give up for good (any non-200 answer, e.g. a proxy's 502). The token and the
+ * byte tap are in stream-fetch.ts.
  */
 import { EventSource } from "eventsource";
 import type { Agent } from "../shared/agent.js";
 import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
 import { backoffDelay } from "./backoff.js";
 import { AgentMeshError } from "./errors.js";
-import { apiUrl, authHeaders, errorFromResponse, type FetchFn } from "./http.js";
+import { apiUrl, type FetchFn } from "./http.js";
+import { streamFetch } from "./stream-fetch.js";
 
 export interface SubscribeOptions {
   /** Only these event types (default: all). */
@@ -203,40 +205,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     return null;
   };
 
-  // The stream's requests: the token in the header (never the URL), an answer
-  // expected within `stallTimeoutMs` (a pooled connection may be dead), and the
-  // body tapped so the watchdog sees keep-alives the EventSource does not surface.
   let attempt = {};
-  const streamFetch = (mine: object) => async (input: string | URL, init: { headers: Record<string, string>; signal?: AbortSignal } & Record<string, unknown>) => {
-    const ctrl = new AbortController();
-    init.signal?.addEventListener("abort", () => ctrl.abort(init.signal?.reason), { once: true });
-    const timer = setTimeout(() => {
-      ctrl.abort(new Error("no answer"));
-      if (attempt === mine && !closed) reconnectLater();
-    }, stallTimeoutMs);
-    let res: Response;
-    try {
-      res = await deps.fetch(input, { ...init, signal: ctrl.signal, headers: { ...init.headers, ...authHeaders(deps.token) } } as RequestInit);
-    } finally {
-      clearTimeout(timer);
-    }
-    const type = res.headers.get("content-type") ?? "";
-    if (res.status !== 200 || !type.startsWith("text/event-stream") || !res.body) {
-      lastFailure =
-        res.status === 200
-          ? new AgentMeshError({ status: 200, code: "bad_response", detail: `${res.url} is not an event stream (is this an AgentMesh registry?)` })
-          : await errorFromResponse(res);
-      return { status: res.status === 200 ? 502 : res.status, headers: res.headers, url: res.url, redirected: res.redirected, body: null };
-    }
-    lastActivity = Date.now();
-    const tap = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        lastActivity = Date.now();
-        controller.enqueue(chunk);
-      },
-    });
-    return { status: res.status, headers: res.headers, url: res.url, redirected: res.redirected, body: res.body.pipeThrough(tap) };
-  };
 
   const onMessage = (type: EventType | "reset") => (ev: MessageEvent) => {
     if (closed) return;
@@ -264,7 +233,12 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     lastFailure = null;
     const url = apiUrl(deps.baseUrl, "/events", { types: options.types?.join(","), agent_id: agentIds, last_event_id: lastId });
     const mine = (attempt = {});
-    const source = new EventSource(url, { fetch: streamFetch(mine) as never });
+    const fetchStream = streamFetch(deps.fetch, deps.token, stallTimeoutMs, {
+      onActivity: () => void (lastActivity = Date.now()),
+      onNoAnswer: () => attempt === mine && !closed && reconnectLater(),
+      onRefused: (err) => void (lastFailure = err),
+    });
+    const source = new EventSource(url, { fetch: fetchStream as never });
     es = source;
     source.addEventListener("open", () => {
       if (es !== source) return;
