@@ -35,7 +35,7 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
 
-export const COMMON_HELP = `Connection (every command):
+export const COMMON_HELP = `Connection:
   --url <url>          Registry URL (env AGENTMESH_URL, default ${DEFAULT_URL})
   --token <token>      Read or admin token, if the registry requires one (env AGENTMESH_TOKEN)
   --no-color           Plain output (also NO_COLOR=1; colours are off when not a terminal)

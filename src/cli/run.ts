@@ -20,7 +20,7 @@ Commands:
 
 Run agentmesh <command> --help for its flags and examples.
 
-${COMMON_HELP.replace(/\n  -h, --help.*$/m, "")}
+${COMMON_HELP.replace("Connection:", "Connection (events, agents, simulate):").replace(/\n  -h, --help.*$/m, "")}
 
 Examples:
   agentmesh serve --demo                  # then open http://127.0.0.1:8000/
