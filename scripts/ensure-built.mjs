@@ -26,10 +26,10 @@ function stamp(path) {
 
 export function ensureBuilt() {
   const run = (cmd) => execSync(cmd, { cwd: root, stdio: "inherit" });
-  const serverSources = Math.max(newest(join(root, "src")), stamp(join(root, "tsconfig.json")));
+  const serverSources = Math.max(newest(join(root, "src")), stamp(join(root, "tsconfig.json")), stamp(join(root, "tsconfig.build.json")));
   if (stamp(join(root, "dist", "cli", "main.js")) < serverSources) {
     console.error("building the server (tsc)…");
-    run("npx tsc -p tsconfig.json");
+    run("npx tsc -p tsconfig.build.json");
   }
   if (existsSync(join(root, "web", "index.html"))) {
     const webSources = Math.max(newest(join(root, "web")), newest(join(root, "src", "shared")));

@@ -27,6 +27,11 @@ describe("config", () => {
     expect(loadConfig({ env, flags: { port: "0" } }).port).toBe(0);
   });
 
+  it("takes 0 for the stream flush interval (every event at once), and a duration", () => {
+    expect(loadConfig({ flags: { "stream-flush": "0" } }).streamFlushMs).toBe(0);
+    expect(loadConfig({ flags: { "stream-flush": "20ms" } }).streamFlushMs).toBe(20);
+  });
+
   it("parses durations", () => {
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("30s")).toBe(30_000);
@@ -46,6 +51,8 @@ describe("config", () => {
     [{ database: "mysql://x" }, "--database"],
     [{ "admin-token": "short" }, "--admin-token"],
     [{ colour: "red" }, "--colour"],
+    [{ "stream-flush": "fast" }, "--stream-flush"],
+    [{ "stream-flush": "-5ms" }, "--stream-flush"],
   ])("a bad value stops start-up naming the setting: %o", (flags, name) => {
     expect(() => loadConfig({ flags })).toThrow(ConfigError);
     expect(() => loadConfig({ flags })).toThrow(name);

@@ -18,6 +18,8 @@ export interface Config {
   historyMaxEvents: number;
   historyMaxAgeMs: number;
   keepaliveMs: number;
+  /** Least time between two writes of new events to the streams (0 = at once); batches under load. */
+  streamFlushMs: number;
   maxStreams: number;
   maxStreamsPerClient: number;
   /** Bytes a stream may have queued on its socket before it is disconnected as a slow consumer. */
@@ -36,7 +38,7 @@ export interface Config {
   dbPoolSize: number;
 }
 
-type Kind = "port" | "string" | "duration" | "int" | "number" | "token" | "level" | "path";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "path";
 
 interface Setting {
   key: keyof Config;
@@ -57,6 +59,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
   { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
   { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Interval of keep-alive comments on event streams" },
+  { key: "streamFlushMs", flag: "stream-flush", kind: "delay", default: "5ms", help: "Least time between two writes of new events to a stream; under load, events in between go out together (0 = every event at once)" },
   { key: "maxStreams", flag: "max-streams", kind: "int", default: "10000", help: "Concurrent event streams, in total" },
   { key: "maxStreamsPerClient", flag: "max-streams-per-client", kind: "int", default: "1000", help: "Concurrent event streams per client address" },
   { key: "maxStreamBufferBytes", flag: "max-stream-buffer", kind: "int", default: "1048576", help: "Bytes queued on a stream before it is dropped as a slow consumer" },
@@ -111,6 +114,11 @@ function convert(s: Setting, raw: string): unknown {
       const n = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) fail("is not a number between 0 and 1");
       return n;
+    }
+    case "delay": {
+      const ms = raw.trim() === "0" ? 0 : parseDuration(raw);
+      if (ms === null) fail("is not a duration such as 0, 5ms or 1s");
+      return ms;
     }
     case "duration": {
       const ms = parseDuration(raw);
@@ -189,7 +197,7 @@ export function envVarFor(flag: string): string {
 /** `serve --help` text, generated from SETTINGS so it cannot drift. */
 export function settingsHelp(): string {
   const rows = SETTINGS.map((s) => {
-    const left = `  --${s.flag} <${s.kind === "duration" ? "duration" : "value"}>`;
+    const left = `  --${s.flag} <${s.kind === "duration" || s.kind === "delay" ? "duration" : "value"}>`;
     const def = s.default === null || s.default === "" ? "" : ` (default ${s.default})`;
     return `${left.padEnd(38)}${s.help}${def}\n${"".padEnd(38)}env ${envName(s.flag)}`;
   });

@@ -37,7 +37,7 @@ class MemorySink implements Sink {
 
 const ev = (id: number, agentId = "a", type: StoredEvent["type"] = "agent_updated"): StoredEvent => ({ id, type, agentId, at: 0, payload: `{"n":${id}}` });
 
-function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: number }> = {}) {
+function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: number; flushMs: number }> = {}) {
   const store = {
     async eventsAfter(after: number, limit: number, filter: EventFilter = {}) {
       return log
@@ -48,7 +48,7 @@ function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: n
       return { oldest: log[0]?.id ?? null, last: log.at(-1)?.id ?? 0 };
     },
   };
-  const hub = new Hub({ store, keepaliveMs: 1000, maxBufferedBytes: opts.max ?? 1_000_000, windowSize: opts.window });
+  const hub = new Hub({ store, keepaliveMs: 1000, maxBufferedBytes: opts.max ?? 1_000_000, windowSize: opts.window, flushIntervalMs: opts.flushMs });
   return hub;
 }
 
@@ -59,6 +59,32 @@ afterEach(() => {
 });
 
 describe("hub", () => {
+  it("with a flush interval, sends the first event at once and batches the ones that follow within the interval", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "performance"] });
+    const hub = makeHub([], { flushMs: 20 });
+    const a = new MemorySink();
+    hub.subscribe(a, {});
+    hub.publish([ev(1)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(a.frames().map((f) => f.id)).toEqual([1]);
+
+    hub.publish([ev(2)]);
+    await vi.advanceTimersByTimeAsync(5);
+    hub.publish([ev(3)]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(a.writes).toHaveLength(1); // 15 ms after the first flush: still waiting
+    await vi.advanceTimersByTimeAsync(5);
+    expect(a.writes).toHaveLength(2); // 20 ms: both in one write
+    expect(a.frames().map((f) => f.id)).toEqual([1, 2, 3]);
+
+    // After a quiet spell longer than the interval, the next event goes out at once again.
+    await vi.advanceTimersByTimeAsync(100);
+    hub.publish([ev(4)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(a.frames().map((f) => f.id)).toEqual([1, 2, 3, 4]);
+    expect(a.writes).toHaveLength(3);
+  });
+
   it("batches events published in one turn into one write, the same Buffer for subscribers with the same filter", async () => {
     const hub = makeHub();
     const a = new MemorySink();

@@ -67,6 +67,13 @@ export interface HubOptions {
   windowMaxBytes?: number;
   keepaliveMs: number;
   maxBufferedBytes: number;
+  /**
+   * Least time between two flushes (default 0: flush on the next turn of the
+   * event loop). The first event after a quiet spell is always flushed at once;
+   * only under sustained load do events wait, at most this long, so that each
+   * subscriber gets several in one socket write instead of one write each.
+   */
+  flushIntervalMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -110,6 +117,9 @@ export class Hub {
   private readonly windowMaxBytes: number;
   private pending: Entry[] = [];
   private flushScheduled = false;
+  private lastFlushAt = -Infinity;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly flushIntervalMs: number;
   private keepalive: NodeJS.Timeout | null = null;
   private closing = false;
   private readonly windowSize: number;
@@ -119,6 +129,7 @@ export class Hub {
   constructor(private readonly opts: HubOptions) {
     this.windowSize = opts.windowSize ?? 10_000;
     this.windowMaxBytes = opts.windowMaxBytes ?? 16 * 1024 * 1024;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 0;
   }
 
   get size(): number {
@@ -158,10 +169,14 @@ export class Hub {
       this.metrics.published++;
     }
     this.trimWindow();
-    if (this.pending.length && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
-    }
+    if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    this.flushScheduled = true;
+    const wait = this.lastFlushAt + this.flushIntervalMs - performance.now();
+    if (wait < 1) setImmediate(this.flush);
+    else this.flushTimer = setTimeout(this.flush, wait);
   }
 
   /** Keeps the replay window within its count and byte bounds (older events are replayed from the store). */
@@ -193,9 +208,12 @@ export class Hub {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    this.lastFlushAt = performance.now();
     const first = batch[0].id;
     const last = batch[batch.length - 1].id;
     const shared = new Map<string, Frames | null>();
