@@ -50,13 +50,33 @@ export interface App {
   close(spreadMs?: number): Promise<void>;
 }
 
+/**
+ * Logs the first failure at once, then at most one per `intervalMs` with the
+ * number left out, so a database outage (the sweeper and the tailer fail every
+ * second) does not flood the log.
+ */
+export function throttledErrorLog(logger: Pick<Logger, "error">, msg: string, intervalMs: number, now: () => number = Date.now) {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (err: unknown): void => {
+    const t = now();
+    if (t - last < intervalMs) {
+      suppressed++;
+      return;
+    }
+    logger.error(suppressed ? { err, suppressed } : { err }, suppressed ? `${msg} (${suppressed} more since the last report)` : msg);
+    last = t;
+    suppressed = 0;
+  };
+}
+
 /** How long in-flight requests may take to finish at shutdown. */
 const CLOSE_GRACE_MS = 5000;
 
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
 export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
-  const onError = (err: unknown) => logger.error({ err }, "background task failed");
+  const onError = throttledErrorLog(logger, "background task failed", 10_000);
   const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, flushIntervalMs: config.streamFlushMs, onError });
   const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
   const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });

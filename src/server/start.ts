@@ -28,7 +28,7 @@ export interface StartOptions {
 export async function startServer(overrides: ConfigInput = {}, options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig({ flags: overrides, env: options.env ?? {} });
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "agentmesh" } });
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   try {
     await store.migrate();
     const app = await createApp({ config, store, clock: { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000 });

@@ -224,6 +224,8 @@ export interface Stats {
   agents: { total: number; by_health: Record<HealthStatus, number>; by_tier: Record<TrustTier, number> };
   events: { last_id: number; published: number; oldest_retained_id: number | null };
   subscribers: number;
+  /** The server's health timing, so clients can tell how stale a last heartbeat is. */
+  health: { heartbeat_interval_ms: number; offline_after_ms: number; sweep_interval_ms: number };
 }
 
 export function trustTier(score: number): TrustTier {

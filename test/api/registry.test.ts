@@ -156,6 +156,8 @@ describe("list", () => {
     const stats = await api(url, "GET", "/api/v1/stats");
     expect(page.body.cursor).toBe(stats.body.events.last_id);
     expect(stats.body.agents.by_health.unhealthy).toBeGreaterThanOrEqual(1);
+    // The health timing this server was started with (5s / 30s), for clients judging staleness.
+    expect(stats.body.health).toEqual({ heartbeat_interval_ms: 5000, offline_after_ms: 30_000, sweep_interval_ms: 1000 });
   });
 });
 

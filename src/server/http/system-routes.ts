@@ -48,6 +48,7 @@ export function systemRoutes(app: FastifyInstance, { hub, store, config, metrics
       agents: { total: counts.total, by_health: counts.byHealth, by_tier: counts.byTier },
       events: { last_id: bounds.last, published: hub.metrics.published, oldest_retained_id: bounds.oldest },
       subscribers: hub.size,
+      health: { heartbeat_interval_ms: config.heartbeatIntervalMs, offline_after_ms: config.offlineAfterMs, sweep_interval_ms: config.sweepIntervalMs },
     };
   });
 
