@@ -29,8 +29,11 @@ describe("agentmesh serve", () => {
     expect(await badEnv.exited).toBe(1);
     expect(badEnv.out.stderr).toContain("invalid --port");
     const unknown = run(["serve", "--colour", "red"], dir);
-    expect(await unknown.exited).toBe(1);
-    expect(unknown.out.stderr).toContain("colour");
+    expect(await unknown.exited).toBe(2); // a usage error, like the other commands'
+    expect(unknown.out.stderr.trim()).toBe("agentmesh serve: unknown flag --colour (see agentmesh serve --help)");
+    const missing = run(["serve", "--port"], dir);
+    expect(await missing.exited).toBe(2);
+    expect(missing.out.stderr).toContain("--port");
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -127,7 +127,9 @@ export function describeError(err: unknown, ctx: { url: string; token?: string }
       case "unauthorized":
         return ctx.token
           ? `the registry refused the token (401 unauthorized): ${err.detail}`
-          : `the registry requires a token (401 unauthorized): pass --token or set AGENTMESH_TOKEN`;
+          : /registration token/.test(err.detail)
+            ? `the registry requires a registration token for new agents (401 unauthorized): pass --registration-token or set AGENTMESH_REGISTRATION_TOKEN`
+            : `the registry requires a token (401 unauthorized): pass --token or set AGENTMESH_TOKEN`;
       case "forbidden":
         return `not allowed with this token (403 forbidden): ${err.detail}`;
       case "agent_not_found":

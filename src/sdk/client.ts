@@ -264,7 +264,7 @@ export class AgentMeshClient {
    *   if (u.type === "snapshot") { agents.clear(); for (const a of u.agents) agents.set(a.id, a); }
    *   else if (u.type === "reset") console.warn("missed events; a fresh snapshot follows");
    *   else if (u.type === "agent_deregistered") agents.delete(u.agent_id);
-   *   else if ((agents.get(u.agent_id)?.revision ?? 0) < u.agent.revision) agents.set(u.agent_id, u.agent);
+   *   else agents.set(u.agent_id, u.agent); // each event once, in order, after the snapshot it follows
    * });
    * await sub.ready;
    * // …

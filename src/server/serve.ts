@@ -3,7 +3,7 @@
  * graceful shutdown on SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, SETTINGS, settingsHelp } from "./config.js";
+import { SETTINGS, settingsHelp } from "./config.js";
 import { startServer, type RunningServer } from "./start.js";
 
 export const SERVE_HELP = `agentmesh serve — run the registry (API, event stream, dashboard)
@@ -27,7 +27,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
   } catch (err) {
-    throw new ConfigError("flags", (err as Error).message.replace(/^.*?: /, ""));
+    throw new ServeArgsError(argsProblem(err as Error & { code?: string }));
   }
   if (parsed.values.help) {
     process.stdout.write(SERVE_HELP);
@@ -60,6 +60,21 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   return server;
+}
+
+/** The command line itself is wrong (an unknown flag, a flag without its value): a usage error, not a bad setting. */
+export class ServeArgsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ServeArgsError";
+  }
+}
+
+function argsProblem(err: Error & { code?: string }): string {
+  const option = /'(-[^']*)'/.exec(err.message)?.[1];
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown flag ${option.split("=")[0]}`;
+  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument ${JSON.stringify(/'([^']*)'/.exec(err.message)?.[1] ?? "")}: flags take the form --name value`;
+  return err.message.split(". ")[0];
 }
 
 /** A database URL without its password, for logs. */

@@ -4,7 +4,8 @@
  * process, so a newcomer sees a living dashboard at once.
  */
 import type { RunningServer } from "../../server/start.js";
-import { runServe } from "../../server/serve.js";
+import { runServe, ServeArgsError } from "../../server/serve.js";
+import { UsageError } from "../args.js";
 import { runSimulation } from "../sim/simulation.js";
 import type { Io } from "../io.js";
 
@@ -19,7 +20,9 @@ Demo:
 export async function serveCommand(argv: string[], io: Io): Promise<number | null> {
   const demo = argv.includes("--demo");
   const rest = argv.filter((a) => a !== "--demo");
-  const running = (await runServe(rest, io.env)) as RunningServer | null;
+  const running = (await runServe(rest, io.env).catch((err) => {
+    throw err instanceof ServeArgsError ? new UsageError(err.message, "serve") : err;
+  })) as RunningServer | null;
   if (!running) {
     io.out.write(DEMO_HELP);
     return 0;
