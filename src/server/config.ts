@@ -59,7 +59,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
   { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
   { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Interval of keep-alive comments on event streams" },
-  { key: "streamFlushMs", flag: "stream-flush", kind: "delay", default: "5ms", help: "Least time between two writes of new events to a stream; under load, events in between go out together (0 = every event at once)" },
+  { key: "streamFlushMs", flag: "stream-flush", kind: "delay", default: "20ms", help: "Least time between two writes of new events to a stream; under load, events in between go out together (0 = every event at once)" },
   { key: "maxStreams", flag: "max-streams", kind: "int", default: "10000", help: "Concurrent event streams, in total" },
   { key: "maxStreamsPerClient", flag: "max-streams-per-client", kind: "int", default: "1000", help: "Concurrent event streams per client address" },
   { key: "maxStreamBufferBytes", flag: "max-stream-buffer", kind: "int", default: "1048576", help: "Bytes queued on a stream before it is dropped as a slow consumer" },
