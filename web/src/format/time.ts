@@ -1,9 +1,13 @@
 /** How times read on the dashboard. */
 
-/** "just now", "12s ago", "4 min ago", "3 h ago", "2 d ago"; "in 5s" for the future. */
+/**
+ * "just now", "12s ago", "4 min ago", "3 h ago", "2 d ago". Everything shown
+ * happened already, so a time ahead of `nowMs` (an event newer than the last
+ * tick of the page's clock, or a server clock ahead of the browser's) reads
+ * "just now", never "in 3s".
+ */
 export function relativeTime(thenMs: number, nowMs: number): string {
   const seconds = Math.round((nowMs - thenMs) / 1000);
-  if (seconds < 0) return seconds > -2 ? "just now" : `in ${unit(-seconds)}`;
   if (seconds < 2) return "just now";
   return `${unit(seconds)} ago`;
 }
