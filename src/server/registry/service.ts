@@ -59,6 +59,27 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
     throw new AppError("conflict", "the agent kept changing while this request was applied; retry");
   }
 
+  /**
+   * Changes to one agent made through this process run one at a time: requests
+   * for the same agent queue here instead of racing to a conflict and retrying
+   * (with PostgreSQL, where the read and the commit are round trips apart,
+   * racing writers would mostly retry). Writers in other processes are still
+   * kept apart by the conditional commit.
+   */
+  const queues = new Map<string, Promise<unknown>>();
+  function serialized<T>(id: string, run: () => Promise<T>): Promise<T> {
+    const result = (queues.get(id) ?? Promise.resolve()).then(run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(id, settled);
+    void settled.then(() => {
+      if (queues.get(id) === settled) queues.delete(id);
+    });
+    return result;
+  }
+
   async function mustGet(id: string): Promise<AgentRow> {
     const row = await store.getAgent(id);
     if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
@@ -96,7 +117,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
   return {
     async register(card: AgentCard, caller: Caller) {
       checkCard(card);
-      return retrying<{ row: AgentRow; token: string | undefined; created: boolean }>(async () => {
+      return serialized(card.id, () => retrying<{ row: AgentRow; token: string | undefined; created: boolean }>(async () => {
         const now = clock.now();
         const existing = await store.getAgent(card.id);
         if (existing) {
@@ -157,12 +178,12 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         });
         if (!r.ok) return { done: false };
         return { done: true, value: { row, token, created: true } };
-      });
+      }));
     },
 
     async update(id: string, patch: AgentPatch, caller: Caller) {
       checkCard(patch);
-      return retrying(async () => {
+      return serialized(id, () => retrying(async () => {
         const row = await mustGet(id);
         requireOwner(row, caller, true);
         const next: AgentRow = { ...row };
@@ -176,11 +197,11 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         next.updated_at = now;
         const r = await commit({ mutation: { op: "update", row: next, expect: guardOf(row) }, events: [newEvent("agent_updated", next, now, { changed })] });
         return r.ok ? { done: true, value: next } : { done: false };
-      });
+      }));
     },
 
     async deregister(id: string, caller: Caller) {
-      await retrying(async () => {
+      await serialized(id, () => retrying(async () => {
         const row = await mustGet(id);
         requireOwner(row, caller, true);
         const now = clock.now();
@@ -189,11 +210,11 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           events: [newEvent("agent_deregistered", row, now, { revision: row.revision })],
         });
         return r.ok ? { done: true, value: undefined } : { done: false };
-      });
+      }));
     },
 
     async heartbeat(id: string, body: Heartbeat, caller: Caller): Promise<HeartbeatResponse> {
-      return retrying<HeartbeatResponse>(async () => {
+      return serialized(id, () => retrying<HeartbeatResponse>(async () => {
         const row = await mustGet(id);
         requireOwner(row, caller, false);
         const now = clock.now();
@@ -247,7 +268,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         }
         const r = await commit(change);
         return r.ok ? { done: true, value: response } : { done: false };
-      });
+      }));
     },
 
     async report(subjectId: string, body: InvocationReport, caller: Caller) {
@@ -259,7 +280,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
       const reporter = await store.findAgentByTokenHash(hashToken(caller.bearer));
       if (!reporter) throw new AppError("forbidden", "the token presented belongs to no registered agent; only registered agents can report");
       if (reporter.id === subjectId) throw new AppError("self_report", "an agent cannot report on itself; self-reports do not count toward trust");
-      return retrying(async () => {
+      return serialized(subjectId, () => retrying(async () => {
         const row = await mustGet(subjectId);
         const now = clock.now();
         const previous = await store.reportCount(subjectId, reporter.id);
@@ -281,7 +302,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const t = trustEvent(row, next, move.reason, now);
         const r = await commit({ mutation: { op: "update", row: next, expect: guardOf(row) }, events: [t.event], trustHistory: t.history, reportCount });
         return r.ok ? { done: true, value } : { done: false };
-      });
+      }));
     },
 
     /**

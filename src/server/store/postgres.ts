@@ -26,6 +26,7 @@
  */
 import { DummyDriver, Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
 import pg from "pg";
+import { AppError } from "../errors.js";
 import { migrateToLatest } from "./migrations.js";
 import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-config.js";
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
@@ -112,7 +113,8 @@ class PostgresStore implements Store {
   }
 
   private assertOpen() {
-    if (this.closed) throw new Error("store is closed");
+    // A request still queued when shutdown closes the store: the client should retry (elsewhere), not see a 500.
+    if (this.closed) throw new AppError("store_unavailable", "this instance is shutting down; retry", undefined, { "Retry-After": "1" });
   }
 
   /** One statement on any pooled connection; a connection that turns out to be dead is replaced once. */
