@@ -135,3 +135,22 @@ describe("trust publishing", () => {
     void subject;
   });
 });
+
+describe("commits of one turn (SQLite group commit)", () => {
+  it("events reach onCommit in id order, gapless, also when some of the batch conflict and retry", async () => {
+    const r = registry();
+    const tokens: string[] = [];
+    for (let i = 0; i < 30; i++) tokens.push((await r.register(card(`g${i}`), {})).token!);
+    const before = published.length ? published[published.length - 1].id : 0;
+    published = [];
+    now += 1000;
+    // All in one turn; the first five agents get two heartbeats each, read from the same row (one conflicts and retries).
+    const beats = tokens.map((token, i) => r.heartbeat(`g${i}`, { status: i % 2 ? "healthy" : "degraded" }, { bearer: token }));
+    const again = tokens.slice(0, 5).map((token, i) => r.heartbeat(`g${i}`, { status: "unhealthy" }, { bearer: token }));
+    await Promise.all([...beats, ...again]);
+    const ids = published.map((e) => e.id);
+    expect(ids.length).toBeGreaterThanOrEqual(35);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => before + 1 + i));
+    expect(await store.eventsAfter(before, 1000)).toEqual(published);
+  });
+});

@@ -8,9 +8,26 @@
  * Event ids come from `INTEGER PRIMARY KEY AUTOINCREMENT`: never reused, and,
  * with one writer per file, gapless in commit order (a rolled-back insert does
  * not consume an id).
+ *
+ * Group commit: the commits that arrive in one turn of the event loop run in
+ * one `BEGIN IMMEDIATE … COMMIT` (at most MAX_BATCH per transaction), each
+ * inside its own SAVEPOINT, so a conflict or an error undoes only that change.
+ * Every caller's promise settles after the real COMMIT, in the order the
+ * commits were made (= event id order, so the registry offers events to the
+ * tailer in id order); if the transaction fails as a whole, every caller of
+ * the batch gets the error.
+ *
+ * Agent cache: the agents' rows as stored, written through after COMMIT only
+ * and dropped on a conflict, an error, a failed batch or a delete. Reads hand
+ * out fresh objects. `PRAGMA data_version` tells when another connection wrote
+ * the file (the sqlite3 tool, a second store): then the cache is dropped. It is
+ * looked at inside every write transaction (so a commit never works from a
+ * stale row) and by the first read of each event-loop turn. Knowing the row as
+ * stored also lets an update write only the columns that changed.
  */
 import BetterSqlite3 from "better-sqlite3";
 import { mkdirSync } from "node:fs";
+import { setImmediate } from "node:timers";
 import { dirname } from "node:path";
 import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
 import { migrateToLatest } from "./migrations.js";
@@ -38,7 +55,23 @@ const AGENT_COLUMNS = [
   "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
 ] as const;
 
-class Conflict extends Error {}
+/** Changes per transaction, at most. */
+const MAX_BATCH = 256;
+/** Agent rows kept in memory, at most (the oldest cached goes first). */
+const MAX_CACHED_AGENTS = 20_000;
+
+const UPDATABLE = AGENT_COLUMNS.filter((c) => c !== "id");
+
+interface Queued {
+  change: Commit;
+  resolve: (r: CommitResult) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { result: CommitResult } | { error: unknown };
+
+/** The agents table as this batch has left it so far: a row, or null when deleted. Absent: unchanged by the batch. */
+type Written = Map<string, AgentTable | null>;
 
 interface EventRow {
   id: number;
@@ -46,6 +79,13 @@ interface EventRow {
   agent_id: string;
   at: number;
   payload: string;
+}
+
+/** The agent a commit writes (undefined for a malformed commit, which then fails alone). */
+function idOf(c: Commit): string | undefined {
+  const m = c?.mutation;
+  const id: unknown = m && (m.op === "insert" || m.op === "update" ? m.row?.id : m.id);
+  return typeof id === "string" ? id : undefined;
 }
 
 const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
@@ -66,13 +106,50 @@ class SqliteStore implements Store {
   private closed = false;
   private readonly raw: BetterSqlite3.Database;
   private readonly kysely: Kysely<Database>;
-  private readonly transaction: (change: Commit) => StoredEvent[];
+  /** Commits waiting for the next batch, in call order. */
+  private queue: Queued[] = [];
+  private flushScheduled = false;
+  /** Agent rows exactly as stored (never handed out: reads parse a fresh AgentRow). */
+  private readonly agents = new Map<string, AgentTable>();
+  private dataVersion: number;
+  private checkedThisTurn = false;
+  private readonly dataVersionStmt: BetterSqlite3.Statement;
 
   constructor(raw: BetterSqlite3.Database, kysely: Kysely<Database>) {
     this.raw = raw;
     this.kysely = kysely;
-    const tx = raw.transaction((change: Commit) => this.commitTx(change));
-    this.transaction = (change) => tx.immediate(change);
+    this.dataVersionStmt = raw.prepare("pragma data_version").pluck();
+    this.dataVersion = this.dataVersionStmt.get() as number;
+  }
+
+  /** Drops the cache if another connection has written the file since the last look. */
+  private checkExternalWrites(): void {
+    const v = this.dataVersionStmt.get() as number;
+    if (v !== this.dataVersion) {
+      this.dataVersion = v;
+      this.agents.clear();
+    }
+  }
+
+  /**
+   * The same look for reads, at most once per turn of the event loop: it costs
+   * about what reading the row does (a read transaction: file-lock syscalls), so
+   * looking on every read would cancel the cache. A read may miss another
+   * connection's write made during the current turn, never an earlier one.
+   */
+  private checkExternalWritesThisTurn(): void {
+    if (this.checkedThisTurn) return;
+    this.checkedThisTurn = true;
+    setImmediate(() => {
+      this.checkedThisTurn = false;
+    });
+    this.checkExternalWrites();
+  }
+
+  private remember(t: AgentTable): void {
+    this.agents.delete(t.id);
+    this.agents.set(t.id, Object.freeze(t));
+    if (this.agents.size > MAX_CACHED_AGENTS) this.agents.delete(this.agents.keys().next().value as string);
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
@@ -90,6 +167,7 @@ class SqliteStore implements Store {
 
   async migrate() {
     await migrateToLatest(this.kysely as Kysely<any>, "sqlite");
+    this.agents.clear();
   }
 
   async ping() {
@@ -99,14 +177,22 @@ class SqliteStore implements Store {
 
   async close() {
     if (this.closed) return;
+    // Commits already accepted still run (and settle) before the handle closes.
+    this.flush();
     this.closed = true;
+    this.agents.clear();
     this.statements.clear();
     // Kysely's destroy closes the better-sqlite3 handle, which checkpoints the WAL.
     await this.kysely.destroy();
   }
 
   async getAgent(id: string) {
-    const t = this.stmt("select * from agents where id = ?").get(id) as AgentTable | undefined;
+    this.checkExternalWritesThisTurn();
+    let t = this.agents.get(id);
+    if (!t) {
+      t = this.stmt("select * from agents where id = ?").get(id) as AgentTable | undefined;
+      if (t) this.remember(t);
+    }
     return t && fromTable(t);
   }
 
@@ -170,41 +256,56 @@ class SqliteStore implements Store {
     return r && { subjectId, reporterId, windowStart: r.window_start, count: r.count };
   }
 
-  private commitTx(change: Commit): StoredEvent[] {
+  /**
+   * One change, inside the batch's transaction and its own savepoint. Returns
+   * its events, or a conflict; `written` is what the batch has written so far.
+   * Throws on an error (the caller rolls back to the savepoint).
+   */
+  private apply(change: Commit, id: string, written: Written): { events: StoredEvent[]; row: AgentTable | null | undefined } | { conflict: "exists" | "conflict" } {
     const m = change.mutation;
     const guard = (e: { revision: number; lastHeartbeatAt: number | null }) => [e.revision, e.lastHeartbeatAt];
+    // The row as stored now, if known: what this batch wrote, else the cache (checked against other writers at BEGIN).
+    const known = written.has(id) ? written.get(id) : this.agents.get(id);
+    let row: AgentTable | null | undefined;
     switch (m.op) {
       case "insert": {
-        if (this.stmt("select 1 from agents where id = ?").get(m.row.id)) throw new Conflict("exists");
+        if (known || (known === undefined && this.stmt("select 1 from agents where id = ?").get(m.row.id))) return { conflict: "exists" };
         const t = toTable(m.row);
         this.stmt(`insert into agents (${AGENT_COLUMNS.join(", ")}) values (${AGENT_COLUMNS.map(() => "?").join(", ")})`).run(
           ...AGENT_COLUMNS.map((c) => t[c]),
         );
+        row = t;
         break;
       }
       case "update": {
         const t = toTable(m.row);
-        const set = AGENT_COLUMNS.filter((c) => c !== "id").map((c) => `${c} = ?`).join(", ");
-        const r = this.stmt(`update agents set ${set} where id = ? and revision = ? and last_heartbeat_at is ?`).run(
-          ...AGENT_COLUMNS.filter((c) => c !== "id").map((c) => t[c]),
+        // Only the columns that differ from the stored row, so unchanged indexed columns are not rewritten
+        // (every column when the stored row is not known). Either way the row is then exactly `t`.
+        let columns: readonly (typeof UPDATABLE)[number][] = known ? UPDATABLE.filter((c) => t[c] !== known[c]) : UPDATABLE;
+        if (columns.length === 0) columns = ["revision"];
+        const r = this.stmt(`update agents set ${columns.map((c) => `${c} = ?`).join(", ")} where id = ? and revision = ? and last_heartbeat_at is ?`).run(
+          ...columns.map((c) => t[c]),
           m.row.id,
           ...guard(m.expect),
         );
-        if (r.changes !== 1) throw new Conflict("conflict");
+        if (r.changes !== 1) return { conflict: "conflict" };
+        row = t;
         break;
       }
       case "touch": {
         const r = this.stmt(
           "update agents set last_heartbeat_at = ?, trust_raw = ?, trust_updated_at = ? where id = ? and revision = ? and last_heartbeat_at is ?",
         ).run(m.lastHeartbeatAt, m.trustRaw, m.trustUpdatedAt, m.id, ...guard(m.expect));
-        if (r.changes !== 1) throw new Conflict("conflict");
+        if (r.changes !== 1) return { conflict: "conflict" };
+        row = known ? { ...known, last_heartbeat_at: m.lastHeartbeatAt, trust_raw: m.trustRaw, trust_updated_at: m.trustUpdatedAt } : undefined;
         break;
       }
       case "delete": {
         const r = this.stmt("delete from agents where id = ? and revision = ? and last_heartbeat_at is ?").run(m.id, ...guard(m.expect));
-        if (r.changes !== 1) throw new Conflict("conflict");
+        if (r.changes !== 1) return { conflict: "conflict" };
         for (const table of ["trust_history", "health_history"]) this.stmt(`delete from ${table} where agent_id = ?`).run(m.id);
         this.stmt("delete from report_counts where subject_id = ? or reporter_id = ?").run(m.id, m.id);
+        row = null;
         break;
       }
     }
@@ -227,17 +328,95 @@ class SqliteStore implements Store {
       ).run(c.subjectId, c.reporterId, c.windowStart, c.count);
     }
     const insertEvent = this.stmt("insert into events (type, agent_id, at, payload) values (?, ?, ?, ?)");
-    return change.events.map((e) => ({ ...e, id: Number(insertEvent.run(e.type, e.agentId, e.at, e.payload).lastInsertRowid) }));
+    const events = change.events.map((e) => ({ ...e, id: Number(insertEvent.run(e.type, e.agentId, e.at, e.payload).lastInsertRowid) }));
+    return { events, row };
   }
 
+  commit(change: Commit): Promise<CommitResult> {
+    if (this.closed) return Promise.reject(new Error("store is closed"));
+    return new Promise<CommitResult>((resolve, reject) => {
+      this.queue.push({ change, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
 
-  async commit(change: Commit): Promise<CommitResult> {
-    try {
-      return { ok: true, events: this.transaction(change) };
-    } catch (err) {
-      if (err instanceof Conflict) return { ok: false, reason: err.message as "exists" | "conflict" };
-      throw err;
+  /** Runs every queued commit, MAX_BATCH per transaction, in call order. */
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length) {
+      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
+      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
+      this.runBatch(batch);
     }
+  }
+
+  private runBatch(batch: Queued[]): void {
+    const outcomes: Outcome[] = [];
+    const written: Written = new Map();
+    /** Ids whose cached row must go: after a conflict or an error (the cache may have been behind), or a write whose result is not known. */
+    const drop = new Set<string>();
+    try {
+      this.stmt("begin immediate").run();
+      try {
+        // Inside the write lock: nobody else can write until COMMIT, so this holds for the whole batch.
+        this.checkExternalWrites();
+        for (const { change } of batch) {
+          const id = idOf(change);
+          this.stmt("savepoint change").run();
+          let outcome: Outcome;
+          let ok: { row: AgentTable | null | undefined } | undefined;
+          try {
+            if (id === undefined) throw new TypeError("a commit needs a mutation with an agent id");
+            const r = this.apply(change, id, written);
+            if ("conflict" in r) {
+              outcome = { result: { ok: false, reason: r.conflict } };
+            } else {
+              outcome = { result: { ok: true, events: r.events } };
+              ok = r;
+            }
+          } catch (err) {
+            // Some errors (I/O, out of memory) end the transaction itself: then nothing of the batch stands.
+            if (!this.raw.inTransaction) throw err;
+            outcome = { error: err };
+          }
+          if (ok) {
+            this.stmt("release change").run();
+            if (ok.row !== undefined) written.set(id!, ok.row);
+            else {
+              // Written, but the resulting row is not known here (a touch of an uncached agent).
+              written.delete(id!);
+              drop.add(id!);
+            }
+          } else {
+            this.stmt("rollback to change").run();
+            this.stmt("release change").run();
+            if (id !== undefined) drop.add(id);
+          }
+          outcomes.push(outcome);
+        }
+        this.stmt("commit").run();
+      } catch (err) {
+        if (this.raw.inTransaction) this.stmt("rollback").run();
+        throw err;
+      }
+    } catch (err) {
+      for (const { change } of batch) this.agents.delete(idOf(change) as string);
+      for (const q of batch) q.reject(err);
+      return;
+    }
+    for (const [id, row] of written) {
+      if (row) this.remember(row);
+      else this.agents.delete(id);
+    }
+    for (const id of drop) this.agents.delete(id);
+    batch.forEach((q, i) => {
+      const o = outcomes[i];
+      if ("result" in o) q.resolve(o.result);
+      else q.reject(o.error);
+    });
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {
