@@ -234,7 +234,9 @@ async function generate(opts, servers, subs, rate) {
       child.on("exit", (c, signal) => resolve(c ?? signal));
     });
     if (code !== 0 && code !== 3) throw new Error(`the load generator failed (${code})`);
-    return JSON.parse(readFileSync(out, "utf8"));
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    delete report.config.out; // a temporary path of this machine
+    return report;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
