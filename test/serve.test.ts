@@ -30,10 +30,10 @@ describe("agentmesh serve", () => {
     expect(badEnv.out.stderr).toContain("invalid --port");
     const unknown = run(["serve", "--colour", "red"], dir);
     expect(await unknown.exited).toBe(2); // a usage error, like the other commands'
-    expect(unknown.out.stderr.trim()).toBe("agentmesh serve: unknown flag --colour (see agentmesh serve --help)");
+    expect(unknown.out.stderr.trim()).toBe("agentmesh serve: unknown option --colour (see agentmesh serve --help)");
     const missing = run(["serve", "--port"], dir);
     expect(await missing.exited).toBe(2);
-    expect(missing.out.stderr).toContain("--port");
+    expect(missing.out.stderr.trim()).toBe("agentmesh serve: option --port needs a value (see agentmesh serve --help)");
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,4 @@
-/** The one line the CLI prints for a refused token says which token to pass. */
+/** The one line the CLI prints for a refused token says what to do. */
 import { describe, expect, it } from "vitest";
 import { AgentMeshError } from "../sdk/errors.js";
 import { describeError } from "./args.js";
@@ -7,13 +7,6 @@ const unauthorized = (detail: string) => new AgentMeshError({ status: 401, code:
 const ctx = { url: "http://127.0.0.1:8000" };
 
 describe("describeError", () => {
-  it("asks for the registration token when registering needs one", () => {
-    const err = unauthorized("this registry requires a registration token for new agents: Authorization: Bearer <registration token>");
-    expect(describeError(err, ctx)).toBe(
-      "the registry requires a registration token for new agents (401 unauthorized): pass --registration-token or set AGENTMESH_REGISTRATION_TOKEN",
-    );
-  });
-
   it("asks for --token when reads need the read token", () => {
     const err = unauthorized("this registry requires the read token (Authorization: Bearer <read token>) or a dashboard session");
     expect(describeError(err, ctx)).toBe("the registry requires a token (401 unauthorized): pass --token or set AGENTMESH_TOKEN");

@@ -68,14 +68,19 @@ export function parse<O extends Record<string, OptionSpec>>(
     const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options } as ParseArgsConfig["options"], allowPositionals, strict: true });
     return parsed as unknown as { values: Values<O & typeof COMMON_OPTIONS>; positionals: string[] };
   } catch (err) {
-    const e = err as Error & { code?: string };
-    let message = e.message.split(/\.\s/)[0];
-    const opt = /'(-[^']*)'/.exec(e.message)?.[1]?.split(/\s|,/)[0];
-    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && opt) message = `unknown option ${opt}`;
-    else if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && opt) message = `option ${opt} needs a value`;
-    else if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") message = `unexpected argument ${/'([^']*)'/.exec(e.message)?.[1] ?? ""}`.trim();
-    throw new UsageError(message, command);
+    throw parseArgsUsageError(err, command);
   }
+}
+
+/** node:util parseArgs' error as a one-line usage error ("unknown option --x", "option --port needs a value"). */
+export function parseArgsUsageError(err: unknown, command: string): UsageError {
+  const e = err as Error & { code?: string };
+  let message = e.message.split(/\.\s/)[0];
+  const opt = /'(-[^']*)'/.exec(e.message)?.[1]?.split(/\s|,/)[0];
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && opt) message = `unknown option ${opt}`;
+  else if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && opt) message = `option ${opt} needs a value`;
+  else if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") message = `unexpected argument ${/'([^']*)'/.exec(e.message)?.[1] ?? ""}`.trim();
+  return new UsageError(message, command);
 }
 
 export function common(values: { url?: string; token?: string; "no-color"?: boolean }, env: NodeJS.ProcessEnv, command: string): Common {
@@ -127,9 +132,7 @@ export function describeError(err: unknown, ctx: { url: string; token?: string }
       case "unauthorized":
         return ctx.token
           ? `the registry refused the token (401 unauthorized): ${err.detail}`
-          : /registration token/.test(err.detail)
-            ? `the registry requires a registration token for new agents (401 unauthorized): pass --registration-token or set AGENTMESH_REGISTRATION_TOKEN`
-            : `the registry requires a token (401 unauthorized): pass --token or set AGENTMESH_TOKEN`;
+          : `the registry requires a token (401 unauthorized): pass --token or set AGENTMESH_TOKEN`;
       case "forbidden":
         return `not allowed with this token (403 forbidden): ${err.detail}`;
       case "agent_not_found":

@@ -27,7 +27,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   try {
     parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
   } catch (err) {
-    throw new ServeArgsError(argsProblem(err as Error & { code?: string }));
+    throw new ServeArgsError(err);
   }
   if (parsed.values.help) {
     process.stdout.write(SERVE_HELP);
@@ -62,19 +62,12 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   return server;
 }
 
-/** The command line itself is wrong (an unknown flag, a flag without its value): a usage error, not a bad setting. */
+/** The command line itself is wrong (an unknown flag, a flag without its value): a usage error, not a bad setting. `cause` is parseArgs' error. */
 export class ServeArgsError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(cause: unknown) {
+    super((cause as Error).message, { cause });
     this.name = "ServeArgsError";
   }
-}
-
-function argsProblem(err: Error & { code?: string }): string {
-  const option = /'(-[^']*)'/.exec(err.message)?.[1];
-  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown flag ${option.split("=")[0]}`;
-  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument ${JSON.stringify(/'([^']*)'/.exec(err.message)?.[1] ?? "")}: flags take the form --name value`;
-  return err.message.split(". ")[0];
 }
 
 /** A database URL without its password, for logs. */

@@ -94,6 +94,22 @@ describe("agentmesh simulate", () => {
       (await registeredSince(after, ids)).slice(0, 3).map((e) => cardOf(e.agent as never)).sort((x, y) => x.id.localeCompare(y.id));
     expect(await cardsOf(second)).toEqual(await cardsOf(first));
   });
+
+  it("without the registration token a registry needs, says which flag to pass, and registers nothing", async () => {
+    const guarded = await startTestServer({ ...FAST, registrationToken: "registration-token-0123456789" });
+    try {
+      const r = await run(["simulate", "--agents", "2", "--seed", "7", "--duration", "2s", "--url", guarded.url]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n").at(-1)).toBe(
+        "agentmesh simulate: the registry requires a registration token for new agents (401 unauthorized): pass --registration-token or set AGENTMESH_REGISTRATION_TOKEN",
+      );
+      expect((await getJson(`${guarded.url}/api/v1/agents`)).total).toBe(0);
+      const ok = await run(["simulate", "--agents", "2", "--seed", "7", "--duration", "2s", "--registration-token", "registration-token-0123456789", "--url", guarded.url]);
+      expect(ok.code, ok.stderr).toBe(0);
+    } finally {
+      await guarded.destroy();
+    }
+  });
 });
 
 describe("agentmesh serve --demo", () => {

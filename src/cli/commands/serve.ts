@@ -5,7 +5,7 @@
  */
 import type { RunningServer } from "../../server/start.js";
 import { runServe, ServeArgsError } from "../../server/serve.js";
-import { UsageError } from "../args.js";
+import { parseArgsUsageError } from "../args.js";
 import { runSimulation } from "../sim/simulation.js";
 import type { Io } from "../io.js";
 
@@ -21,7 +21,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number | nul
   const demo = argv.includes("--demo");
   const rest = argv.filter((a) => a !== "--demo");
   const running = (await runServe(rest, io.env).catch((err) => {
-    throw err instanceof ServeArgsError ? new UsageError(err.message, "serve") : err;
+    throw err instanceof ServeArgsError ? parseArgsUsageError(err.cause, "serve") : err;
   })) as RunningServer | null;
   if (!running) {
     io.out.write(DEMO_HELP);

@@ -70,6 +70,7 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
   const durationMs = durationOption(values.duration, "duration", "simulate");
   const style = styles(io, conn.noColor).err;
 
+  const registrationToken = values["registration-token"] ?? (io.env.AGENTMESH_REGISTRATION_TOKEN || undefined);
   const sim = runSimulation({
     url: conn.url,
     agents,
@@ -77,7 +78,7 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
     rate,
     durationMs,
     token: conn.token,
-    registrationToken: values["registration-token"] ?? (io.env.AGENTMESH_REGISTRATION_TOKEN || undefined),
+    registrationToken,
     keep: values.keep,
   });
 
@@ -111,6 +112,9 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
     throw new CliError(
       `${refused.length} of ${summary.agents} agent ids are held by an earlier run of seed ${summary.seed} (left with --keep, or killed); pass the admin token (--token) to replace them, or use another --seed`,
     );
+  }
+  if (!registrationToken && !conn.token && refused.length > 0 && refused.every((f) => f.code === "unauthorized")) {
+    throw new CliError("the registry requires a registration token for new agents (401 unauthorized): pass --registration-token or set AGENTMESH_REGISTRATION_TOKEN");
   }
   if (failed) throw failed instanceof AgentMeshError ? failed : new CliError(String(failed));
   if (refused.length > 0) throw new CliError(`${refused.length} of ${summary.agents} agents could not register: ${refused[0].detail} (${refused[0].code})`);
