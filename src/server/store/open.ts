@@ -10,7 +10,9 @@ import type { Store } from "./store.js";
 export async function openStore(config: Pick<Config, "database" | "dbPoolSize">, logger?: Pick<Logger, "info" | "warn">): Promise<Store> {
   if (config.database.startsWith("sqlite:")) {
     const path = config.database.slice("sqlite:".length);
-    return openSqliteStore(path === ":memory:" ? path : resolve(path));
+    return openSqliteStore(path === ":memory:" ? path : resolve(path), {
+      checkpoint: { onWarning: (message, err) => logger?.warn({ err }, message) },
+    });
   }
   const { openPostgresStore } = await import("./postgres.js");
   // Logged on changes only: while the database is away, every failed reconnect says "lost" again.

@@ -31,6 +31,7 @@ import { setImmediate } from "node:timers";
 import { dirname } from "node:path";
 import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
 import { migrateToLatest } from "./migrations.js";
+import { Checkpointer, type CheckpointOptions } from "./sqlite-checkpointer.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, toTable, type AgentTable, type Database } from "./rows.js";
 import {
   HISTORY_PER_AGENT,
@@ -90,14 +91,20 @@ function idOf(c: Commit): string | undefined {
 
 const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
 
-export async function openSqliteStore(path: string): Promise<Store> {
+export interface SqliteStoreOptions {
+  /** WAL checkpoints in a worker thread (files only; see sqlite-checkpointer.ts). */
+  checkpoint?: CheckpointOptions;
+}
+
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path);
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL");
   raw.pragma("busy_timeout = 5000");
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  return new SqliteStore(raw, kysely);
+  const checkpointer = path === ":memory:" ? null : new Checkpointer(raw, path, options.checkpoint);
+  return new SqliteStore(raw, kysely, checkpointer);
 }
 
 class SqliteStore implements Store {
@@ -115,7 +122,11 @@ class SqliteStore implements Store {
   private checkedThisTurn = false;
   private readonly dataVersionStmt: BetterSqlite3.Statement;
 
-  constructor(raw: BetterSqlite3.Database, kysely: Kysely<Database>) {
+  constructor(
+    raw: BetterSqlite3.Database,
+    kysely: Kysely<Database>,
+    private readonly checkpointer: Checkpointer | null,
+  ) {
     this.raw = raw;
     this.kysely = kysely;
     this.dataVersionStmt = raw.prepare("pragma data_version").pluck();
@@ -182,7 +193,8 @@ class SqliteStore implements Store {
     this.closed = true;
     this.agents.clear();
     this.statements.clear();
-    // Kysely's destroy closes the better-sqlite3 handle, which checkpoints the WAL.
+    await this.checkpointer?.close();
+    // Kysely's destroy closes the better-sqlite3 handle, which (as the last connection) checkpoints the WAL and removes it.
     await this.kysely.destroy();
   }
 
@@ -351,6 +363,7 @@ class SqliteStore implements Store {
       this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
       this.runBatch(batch);
     }
+    this.checkpointer?.committed();
   }
 
   private runBatch(batch: Queued[]): void {
@@ -455,6 +468,8 @@ class SqliteStore implements Store {
       }
       return deleted;
     });
-    return tx.immediate();
+    const deleted = tx.immediate();
+    this.checkpointer?.committed();
+    return deleted;
   }
 }
