@@ -168,9 +168,34 @@ describe("hub", () => {
     hub.startKeepalive();
     hub.startKeepalive();
     expect(vi.getTimerCount()).toBe(1);
-    vi.advanceTimersByTime(2500);
+    vi.advanceTimersByTime(2000);
     for (const s of sinks) expect(s.writes.map(String)).toEqual(["e\r\n: keep-alive\n\n\r\n", "e\r\n: keep-alive\n\n\r\n"]);
     expect(sinks[0].writes[0]).toBe(sinks[1].writes[0]);
+  });
+
+  it("sends keep-alives only to quiet streams, and no stream is silent longer than the interval", async () => {
+    vi.useFakeTimers();
+    const hub = makeHub();
+    const busy = new MemorySink();
+    const quiet = new MemorySink();
+    hub.subscribe(busy, { agentIds: ["a"] });
+    hub.subscribe(quiet, { agentIds: ["b"] });
+    hub.startKeepalive();
+    const writesAt: number[] = [];
+    let id = 0;
+    // An event for "a" every 300 ms for 5 s: the busy stream never needs a keep-alive.
+    for (let t = 0; t < 5000; t += 100) {
+      if (t % 300 === 0) hub.publish([ev(++id, "a")]);
+      const before = quiet.writes.length;
+      await vi.advanceTimersByTimeAsync(100);
+      if (quiet.writes.length > before) writesAt.push(t + 100);
+    }
+    expect(busy.frames()).toHaveLength(id);
+    expect(busy.writes.map(String).filter((w) => w.includes("keep-alive"))).toEqual([]);
+    const gaps = writesAt.map((t, i) => t - (writesAt[i - 1] ?? 0));
+    expect(writesAt.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1000);
+    expect(quiet.writes.map(String).every((w) => w.includes("keep-alive"))).toBe(true);
   });
 
   it("counts per client, forgets removed subscribers, and shuts down with a retry hint and no timer left", async () => {

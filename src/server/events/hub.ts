@@ -17,7 +17,10 @@
  *   was sent, and the switch happens synchronously against the window). A
  *   resume point older than the log or newer than anything committed gets a
  *   `reset` frame instead.
- * - One shared keep-alive timer for all streams.
+ * - One shared keep-alive timer for all streams. It writes a comment only to
+ *   streams that have been quiet for most of the interval, so no stream is
+ *   silent longer than `keepaliveMs`, and busy streams get none: under load
+ *   there is no burst of keep-alive writes for an event to wait behind.
  */
 import type { EventType, ResetEvent } from "../../shared/events.js";
 import type { EventFilter, Store, StoredEvent } from "../store/store.js";
@@ -80,6 +83,8 @@ export interface HubOptions {
 export class Subscriber {
   /** Last event id this subscriber was sent (or chose to skip to). */
   lastId = 0;
+  /** When the hub last wrote to this stream (performance.now()). */
+  lastWriteAt = 0;
   live = false;
   closed = false;
   readonly key: string;
@@ -105,6 +110,8 @@ export class Subscriber {
 }
 
 const PAGE = 500;
+/** The keep-alive timer looks for quiet streams this many times per interval. */
+const KEEPALIVE_TICKS = 4;
 
 export class Hub {
   readonly metrics: HubMetrics = { published: 0, delivered: 0, slowConsumerDisconnects: 0, replays: 0, resets: 0, streamsOpened: 0 };
@@ -144,11 +151,18 @@ export class Hub {
     return this.closing;
   }
 
+  /**
+   * Every keepaliveMs / KEEPALIVE_TICKS, a comment to each stream nothing was
+   * written to for the rest of the interval: the longest silence is keepaliveMs.
+   */
   startKeepalive(): void {
     if (this.keepalive) return;
+    const every = this.opts.keepaliveMs / KEEPALIVE_TICKS;
     this.keepalive = setInterval(() => {
-      for (const sub of this.all) this.write(sub, KEEPALIVE_CHUNK);
-    }, this.opts.keepaliveMs);
+      const now = performance.now();
+      const quietSince = now - (this.opts.keepaliveMs - every);
+      for (const sub of this.all) if (sub.lastWriteAt <= quietSince) this.write(sub, KEEPALIVE_CHUNK, 0, now);
+    }, every);
     this.keepalive.unref();
   }
 
@@ -213,7 +227,7 @@ export class Hub {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    this.lastFlushAt = performance.now();
+    const now = (this.lastFlushAt = performance.now());
     const first = batch[0].id;
     const last = batch[batch.length - 1].id;
     const shared = new Map<string, Frames | null>();
@@ -230,7 +244,7 @@ export class Hub {
         out = this.framesFor(sub, batch.filter((e) => e.id > sub.lastId));
       }
       sub.lastId = last;
-      if (out) this.write(sub, out.bytes, out.count);
+      if (out) this.write(sub, out.bytes, out.count, now);
     }
   };
 
@@ -241,8 +255,9 @@ export class Hub {
     return frames.length ? { bytes: chunk(frames), count: frames.length } : null;
   }
 
-  private write(sub: Subscriber, bytes: Buffer, frames = 0): void {
+  private write(sub: Subscriber, bytes: Buffer, frames = 0, now = performance.now()): void {
     if (sub.closed) return;
+    sub.lastWriteAt = now;
     const queued = sub.sink.write(bytes);
     this.metrics.delivered += frames;
     if (queued > this.opts.maxBufferedBytes) {
@@ -259,6 +274,8 @@ export class Hub {
    */
   subscribe(sink: Sink, filter: EventFilter, resumeFrom?: number): { subscriber: Subscriber; ready: Promise<void> } {
     const sub = new Subscriber(sink, filter);
+    // The route has just written the response head and a first comment.
+    sub.lastWriteAt = performance.now();
     this.all.add(sub);
     this.perClient.set(sink.client, this.countFor(sink.client) + 1);
     this.metrics.streamsOpened++;
