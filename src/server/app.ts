@@ -87,7 +87,8 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     loggerInstance: logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the proxies named by --trust-proxy.
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
     return503OnClosing: true,
     forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false } },

@@ -32,6 +32,18 @@ describe("config", () => {
     expect(loadConfig({ flags: { "stream-flush": "20ms" } }).streamFlushMs).toBe(20);
   });
 
+  it("trusts no proxy by default, and takes addresses, CIDR ranges and named ranges", () => {
+    expect(loadConfig().trustProxy).toEqual([]);
+    expect(loadConfig({ flags: { "trust-proxy": "127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback" } }).trustProxy).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "::1",
+      "fd00::/8",
+      "loopback",
+    ]);
+    expect(loadConfig({ env: { AGENTMESH_TRUST_PROXY: "192.168.1.10" } }).trustProxy).toEqual(["192.168.1.10"]);
+  });
+
   it("parses durations", () => {
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("30s")).toBe(30_000);
@@ -53,6 +65,10 @@ describe("config", () => {
     [{ colour: "red" }, "--colour"],
     [{ "stream-flush": "fast" }, "--stream-flush"],
     [{ "stream-flush": "-5ms" }, "--stream-flush"],
+    [{ "trust-proxy": "true" }, "--trust-proxy"],
+    [{ "trust-proxy": "10.0.0.0/33" }, "--trust-proxy"],
+    [{ "trust-proxy": "127.0.0.1,nginx.local" }, "--trust-proxy"],
+    [{ "trust-proxy": "10.0.0.1/8/8" }, "--trust-proxy"],
   ])("a bad value stops start-up naming the setting: %o", (flags, name) => {
     expect(() => loadConfig({ flags })).toThrow(ConfigError);
     expect(() => loadConfig({ flags })).toThrow(name);

@@ -5,6 +5,7 @@
  * start-up, into one frozen object; a bad value stops start-up with a message
  * that names the setting.
  */
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 
 export interface Config {
@@ -36,9 +37,14 @@ export interface Config {
   webRoot: string | null;
   /** PostgreSQL pool size (ignored for SQLite). */
   dbPoolSize: number;
+  /**
+   * Addresses of the proxies whose X-Forwarded-For is believed (IPs, CIDR ranges,
+   * or loopback / linklocal / uniquelocal); empty: none, the peer address counts.
+   */
+  trustProxy: string[];
 }
 
-type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "path";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "path" | "addresses";
 
 interface Setting {
   key: keyof Config;
@@ -58,7 +64,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "sweepIntervalMs", flag: "sweep-interval", kind: "duration", default: "1s", help: "How often the health sweeper runs" },
   { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
   { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
-  { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Interval of keep-alive comments on event streams" },
+  { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Longest silence on an event stream: a quiet stream gets a keep-alive comment" },
   { key: "streamFlushMs", flag: "stream-flush", kind: "delay", default: "20ms", help: "Least time between two writes of new events to a stream; under load, events in between go out together (0 = every event at once)" },
   { key: "maxStreams", flag: "max-streams", kind: "int", default: "10000", help: "Concurrent event streams, in total" },
   { key: "maxStreamsPerClient", flag: "max-streams-per-client", kind: "int", default: "1000", help: "Concurrent event streams per client address" },
@@ -72,6 +78,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },
   { key: "webRoot", flag: "web-root", kind: "path", default: "", help: "Directory of the built dashboard (default: the package's web/dist)" },
   { key: "dbPoolSize", flag: "db-pool-size", kind: "int", default: "10", help: "PostgreSQL connections per instance" },
+  {
+    key: "trustProxy",
+    flag: "trust-proxy",
+    kind: "addresses",
+    default: "",
+    help: "Proxies whose X-Forwarded-For names the client (comma-separated IPs, CIDR ranges, or loopback); empty: none",
+  },
 ];
 
 export class ConfigError extends Error {
@@ -95,6 +108,17 @@ export function parseDuration(text: string): number | null {
 }
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
+
+/** An IP address, an IP/prefix range, or one of the named ranges proxy-addr knows. */
+function isAddressOrRange(text: string): boolean {
+  if (NAMED_RANGES.includes(text)) return true;
+  const [ip, prefix, ...rest] = text.split("/");
+  const family = isIP(ip);
+  if (family === 0 || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 function convert(s: Setting, raw: string): unknown {
   const fail = (why: string): never => {
@@ -138,6 +162,12 @@ function convert(s: Setting, raw: string): unknown {
     case "string":
       if (raw.trim() === "") fail("must not be empty");
       return raw;
+    case "addresses": {
+      const list = raw.split(",").map((a) => a.trim()).filter(Boolean);
+      const bad = list.find((a) => !isAddressOrRange(a));
+      if (bad !== undefined) fail(`has ${JSON.stringify(bad)}, which is not an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
+      return list;
+    }
   }
 }
 

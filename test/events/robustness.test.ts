@@ -104,6 +104,40 @@ describe("caps", () => {
   });
 });
 
+describe("client addresses behind a proxy (--trust-proxy)", () => {
+  async function streamsFrom(addresses: string[]): Promise<RawStream[]> {
+    const streams: RawStream[] = [];
+    for (const address of addresses) {
+      const st = new RawStream(`${server!.url}/api/v1/events`, { "x-forwarded-for": address });
+      closers.push(st);
+      await st.opened;
+      streams.push(st);
+    }
+    return streams;
+  }
+
+  it("counts streams per client by X-Forwarded-For when the proxy is trusted", async () => {
+    server = await startTestServer({ maxStreamsPerClient: "1", trustProxy: "127.0.0.1" });
+    const s = server;
+    const [a, b, again] = await streamsFrom(["203.0.113.1", "203.0.113.2", "203.0.113.1"]);
+    await waitFor(() => again.ended, "the second stream of 203.0.113.1 to be turned away");
+    expect(again.comments.join(" ")).toContain("over capacity");
+    expect(a.ended || b.ended).toBe(false);
+    expect(s.app.hub.countFor("203.0.113.1")).toBe(1);
+    expect(s.app.hub.countFor("203.0.113.2")).toBe(1);
+  });
+
+  it("ignores X-Forwarded-For by default: a client cannot pose as many", async () => {
+    server = await startTestServer({ maxStreamsPerClient: "1" });
+    const s = server;
+    const [a, b] = await streamsFrom(["203.0.113.1", "203.0.113.2"]);
+    await waitFor(() => b.ended, "the second stream from the same peer to be turned away");
+    expect(a.ended).toBe(false);
+    expect(s.app.hub.countFor("203.0.113.1")).toBe(0);
+    expect(s.app.hub.size).toBe(1);
+  });
+});
+
 describe("restart and shutdown", () => {
   it("a restart on the same SQLite file: a client resumes across it with nothing lost", async () => {
     const dir = tempDir();
