@@ -15,7 +15,7 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}) {
   const out = { stdout: "", stderr: "", code: null as number | null };
   child.stdout.on("data", (d) => (out.stdout += d));
   child.stderr.on("data", (d) => (out.stderr += d));
-  const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve((out.code = code ?? -1))));
+  const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve((out.code = code ?? -1))));
   return { child, out, exited };
 }
 

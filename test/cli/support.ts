@@ -30,7 +30,7 @@ export function cli(args: string[], env: Record<string, string> = {}): CliProces
     child,
     stdout: "",
     stderr: "",
-    exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : -1)))),
+    exited: new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : -1)))),
     lines: () => p.stdout.split("\n").slice(0, -1),
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
