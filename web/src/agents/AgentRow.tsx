@@ -40,7 +40,7 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
       </td>
       <td className="hidden py-1 pr-3 font-mono text-xs text-zinc-400 md:table-cell">{agent.version}</td>
       <td className="hidden py-1 pr-3 text-xs text-zinc-400 lg:table-cell">{agent.protocol}</td>
-      <td className="hidden max-w-0 py-1 pr-4 xl:table-cell">
+      <td className="hidden max-w-0 py-1 pr-4 min-[1400px]:table-cell">
         <div className="flex gap-1 overflow-hidden" title={agent.tags.join(", ")}>
           {agent.tags.map((t) => (
             <span key={t} className="shrink-0 rounded bg-zinc-800/80 px-1.5 py-px text-[11px] text-zinc-400">

@@ -28,7 +28,7 @@ export function AgentsTable({ agents, params, onSort }: Props) {
           <th className={`${th} hidden w-30 sm:table-cell`}>Heartbeat</th>
           <th className={`${th} hidden w-22 md:table-cell`}>Version</th>
           <th className={`${th} hidden w-22 lg:table-cell`}>Protocol</th>
-          <th className={`${th} hidden w-[20%] xl:table-cell`}>Tags</th>
+          <th className={`${th} hidden w-[20%] min-[1400px]:table-cell`}>Tags</th>
         </tr>
       </thead>
       <tbody>
