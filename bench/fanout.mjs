@@ -6,7 +6,10 @@
  * → store transaction → event log → tailer → hub → every stream). The load
  * generator is bench/lib/sse-load.mjs, the same one the reference servers
  * (seed-python, nchan) were measured with; it times every delivery from the
- * moment the write was sent to the moment the frame arrived.
+ * moment the write was sent to the moment the frame arrived. Meanwhile a
+ * browser-style client times the first byte of GET /api/v1/agents, 20 times a
+ * second on one keep-alive connection ("REST p99"): the fan-out must not starve
+ * the API.
  *
  * Then a probe at N = 1000 doubles R until it stops holding (< 99 % delivered
  * or p99 > 1 s).
@@ -17,6 +20,7 @@
  *   npm run bench:fanout -- --instances 3 --database postgres://127.0.0.1/test
  */
 import { spawn } from "node:child_process";
+import { Agent, request } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,7 +110,9 @@ async function main() {
   console.log(`\nwritten to ${file}`);
 }
 
-const HEADER = ["N subs", "R ev/s", "delivered %", "p50 ms", "p99 ms", "max ms", "deliveries/s", "server CPU s (% core)", "CPU µs/delivery", "peak RSS MiB", "host busy %", "flags"];
+const HEADER = ["N subs", "R ev/s", "delivered %", "p50 ms", "p99 ms", "max ms", "deliveries/s", "server CPU s (% core)", "CPU µs/delivery", "peak RSS MiB", "host busy %", "REST p99 ms", "flags"];
+
+const fmtMs = (x) => (x === null ? "n/a" : x.toFixed(1));
 
 function row(r) {
   const f = (x, d = 1) => (x === null || x === undefined ? "n/a" : Number(x).toFixed(d));
@@ -122,6 +128,7 @@ function row(r) {
     f(r.cpuMicrosPerDelivery, 2),
     f(r.peakRssMiB),
     f(r.hostBusyPct, 0),
+    f(r.api?.p99),
     r.flags.join(" "),
   ];
 }
@@ -137,7 +144,14 @@ async function cell(opts, subs, rate, phase) {
       body: JSON.stringify({ id: AGENT, name: "Bench", version: "1.0.0", description: "benchmark target", endpoint: "http://127.0.0.1:9/bench", protocol: "http", skills: [], tags: [] }),
     });
     if (register.status !== 201) throw new Error(`registering ${AGENT} answered ${register.status}: ${await register.text()}`);
-    const report = await generate(opts, servers, subs, rate);
+    const rest = restProbe(servers, subs);
+    let report;
+    try {
+      report = await generate(opts, servers, subs, rate);
+    } finally {
+      rest.stop();
+    }
+    const api = await rest.result;
     const d = report.deliveries;
     const s = report.server;
     const result = {
@@ -153,6 +167,7 @@ async function cell(opts, subs, rate, phase) {
       cpuMicrosPerDelivery: s.cpu_s !== null && d.received ? (s.cpu_s / d.received) * 1e6 : null,
       peakRssMiB: s.peak_rss_kb ? s.peak_rss_kb / 1024 : null,
       hostBusyPct: report.host_cpu?.busy_pct_of_all_cores ?? null,
+      api,
       otherLoadCores: report.host_cpu?.other_load_cores ?? null,
       flags: [
         report.flags.generator_saturated && "GEN-SAT",
@@ -167,6 +182,7 @@ async function cell(opts, subs, rate, phase) {
       report,
     };
     console.log(`  ${phase} N=${subs} R=${rate}: ${report.summary.replace(/^\[[^\]]*\] /, "")}`);
+    console.log(`    GET /api/v1/agents meanwhile: ${api.count} requests, first byte p50 ${fmtMs(api.p50)} p99 ${fmtMs(api.p99)} max ${fmtMs(api.max)} ms`);
     return result;
   } finally {
     for (const server of servers) await server.stop();
@@ -205,6 +221,64 @@ async function startServers(opts, subs) {
     throw err;
   }
   return { servers, cleanup };
+}
+
+/**
+ * A browser-style REST client beside the fan-out: one keep-alive connection,
+ * GET /api/v1/agents every 50 ms (one at a time), timing the first byte of each
+ * answer (the status line), from the moment every subscriber is connected until
+ * the generator is done. A busy hub must not starve the API.
+ */
+function restProbe(servers, subs) {
+  const target = new URL(servers.at(-1).url);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let stopped = false;
+  const get = (path) =>
+    new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = request({ host: target.hostname, port: target.port, path, agent, headers: { accept: "application/json" } }, (res) => {
+        const firstByteMs = performance.now() - started;
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, firstByteMs, body: Buffer.concat(chunks).toString() }));
+        res.on("error", reject);
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
+      req.on("error", reject);
+      req.end();
+    });
+  const result = (async () => {
+    const samples = [];
+    let errors = 0;
+    // Wait for the subscribers (all instances count theirs; the probe asks the last one, which holds its share).
+    const share = Math.floor(subs / servers.length);
+    while (!stopped) {
+      const stats = await get("/api/v1/stats").catch(() => null);
+      if (stats?.status === 200 && JSON.parse(stats.body).subscribers >= share) break;
+      await sleep(100);
+    }
+    while (!stopped) {
+      const next = performance.now() + 50;
+      try {
+        const r = await get("/api/v1/agents?limit=50");
+        if (r.status === 200) samples.push(r.firstByteMs);
+        else errors++;
+      } catch {
+        errors++;
+      }
+      await sleep(Math.max(0, next - performance.now()));
+    }
+    agent.destroy();
+    samples.sort((a, b) => a - b);
+    const q = (p) => (samples.length ? samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)] : null);
+    return { count: samples.length, errors, p50: q(50), p99: q(99), max: samples.at(-1) ?? null };
+  })();
+  return {
+    result,
+    stop() {
+      stopped = true;
+    },
+  };
 }
 
 /** Runs the load generator as its own process (as it would run against any server) and returns its JSON report. */
