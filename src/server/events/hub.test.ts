@@ -37,7 +37,7 @@ class MemorySink implements Sink {
 
 const ev = (id: number, agentId = "a", type: StoredEvent["type"] = "agent_updated"): StoredEvent => ({ id, type, agentId, at: 0, payload: `{"n":${id}}` });
 
-function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: number; flushMs: number }> = {}) {
+function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: number; flushMs: number; slice: number }> = {}) {
   const store = {
     async eventsAfter(after: number, limit: number, filter: EventFilter = {}) {
       return log
@@ -48,7 +48,7 @@ function makeHub(log: StoredEvent[] = [], opts: Partial<{ max: number; window: n
       return { oldest: log[0]?.id ?? null, last: log.at(-1)?.id ?? 0 };
     },
   };
-  const hub = new Hub({ store, keepaliveMs: 1000, maxBufferedBytes: opts.max ?? 1_000_000, windowSize: opts.window, flushIntervalMs: opts.flushMs });
+  const hub = new Hub({ store, keepaliveMs: 1000, maxBufferedBytes: opts.max ?? 1_000_000, windowSize: opts.window, flushIntervalMs: opts.flushMs, flushSlice: opts.slice });
   return hub;
 }
 
@@ -213,6 +213,59 @@ describe("hub", () => {
     expect(subs.slice(1).every((s) => s.sink.ended && s.sink.endRetry! >= 1000 && s.sink.endRetry! <= 3000)).toBe(true);
     expect(hub.inspect()).toEqual({ subscribers: 0, live: 0, clients: 0, keepaliveTimer: false, window: 0 });
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("flushing in slices", () => {
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await flush();
+  };
+
+  it("lets other work run between slices, and every stream still gets every event once, in order", async () => {
+    const hub = makeHub([], { slice: 10 });
+    const sinks = Array.from({ length: 35 }, () => new MemorySink());
+    const subs = sinks.map((s) => hub.subscribe(s, {}).subscriber);
+    hub.publish([ev(1)]);
+    let seenBetween: number[] = [];
+    setImmediate(() => (seenBetween = sinks.map((s) => s.writes.length)));
+    await flush();
+    await flush();
+    // After the first turn only the first slice was written; the rest waited for the next turns.
+    expect(seenBetween.slice(0, 10)).toEqual(Array(10).fill(1));
+    expect(seenBetween.slice(10)).toEqual(Array(25).fill(0));
+    // Meanwhile: more events, a stream closes before its turn, a new one goes live, one resumes.
+    hub.publish([ev(2), ev(3)]);
+    hub.remove(subs[34]);
+    const late = new MemorySink();
+    hub.subscribe(late, {});
+    const resumed = new MemorySink();
+    await hub.subscribe(resumed, {}, 0).ready;
+    hub.publish([ev(4)]);
+    await settle();
+    for (const s of sinks.slice(0, 34)) expect(s.frames().map((f) => f.id)).toEqual([1, 2, 3, 4]);
+    expect(sinks[34].frames()).toEqual([]);
+    expect(late.frames().map((f) => f.id)).toEqual([4]);
+    expect(resumed.frames().map((f) => f.id)).toEqual([1, 2, 3, 4]);
+    expect(hub.metrics.delivered).toBe(34 * 4 + 1 + 4);
+  });
+
+  it("a reset or a shutdown first finishes the flush in flight", async () => {
+    const hub = makeHub([], { slice: 10 });
+    const sinks = Array.from({ length: 35 }, () => new MemorySink());
+    for (const s of sinks) hub.subscribe(s, {});
+    hub.publish([ev(1)]);
+    await flush();
+    expect(sinks[34].writes).toHaveLength(0);
+    hub.skipTo(100);
+    for (const s of sinks) expect(s.frames()).toEqual([
+      { id: 1, type: "agent_updated" },
+      { id: 100, type: "reset" },
+    ]);
+    hub.publish([ev(101)]);
+    await flush();
+    await hub.shutdown(0, 1000);
+    for (const s of sinks) expect(s.frames().at(-1)).toEqual({ id: 101, type: "agent_updated" });
+    expect(sinks.every((s) => s.ended)).toBe(true);
   });
 });
 

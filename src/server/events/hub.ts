@@ -7,7 +7,9 @@
  *   loop are flushed together: every subscriber gets one socket write holding
  *   all the frames it wants, and subscribers with the same filter share the
  *   same Buffer (one allocation per distinct filter per flush, not per
- *   subscriber).
+ *   subscriber). A flush writes 500 streams per turn of the event loop and lets
+ *   requests in between, so thousands of streams do not hold up the API; the
+ *   next flush waits until this one is written everywhere.
  * - Publishing never waits for a subscriber: a subscriber whose socket has more
  *   than the configured bytes queued is disconnected (its client resumes with
  *   Last-Event-ID), so memory stays bounded whatever clients do.
@@ -47,6 +49,17 @@ interface Frames {
   count: number;
 }
 
+interface InFlight {
+  batch: Entry[];
+  first: number;
+  last: number;
+  /** The live streams when the flush began, in order; `next` is the first not yet written. */
+  subs: Subscriber[];
+  next: number;
+  /** Frames per filter key, shared by every stream with that filter. */
+  shared: Map<string, Frames | null>;
+}
+
 interface Entry {
   id: number;
   type: EventType;
@@ -77,6 +90,8 @@ export interface HubOptions {
    * subscriber gets several in one socket write instead of one write each.
    */
   flushIntervalMs?: number;
+  /** Streams written per turn of the event loop during a flush (default 500); requests are served between slices. */
+  flushSlice?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -124,6 +139,9 @@ export class Hub {
   private readonly windowMaxBytes: number;
   private pending: Entry[] = [];
   private flushScheduled = false;
+  /** The flush being written, slice by slice (null when none). */
+  private inFlight: InFlight | null = null;
+  private readonly flushSlice: number;
   private lastFlushAt = -Infinity;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly flushIntervalMs: number;
@@ -137,6 +155,7 @@ export class Hub {
     this.windowSize = opts.windowSize ?? 10_000;
     this.windowMaxBytes = opts.windowMaxBytes ?? 16 * 1024 * 1024;
     this.flushIntervalMs = opts.flushIntervalMs ?? 0;
+    this.flushSlice = opts.flushSlice ?? 500;
   }
 
   get size(): number {
@@ -214,39 +233,69 @@ export class Hub {
 
   /** The log lost events the hub never saw (pruned while the tailer lagged): every stream must refetch. */
   skipTo(cursor: number): void {
-    this.flush();
+    this.flushNow();
     this.forgetWindow();
     this.lastId = cursor;
     for (const sub of this.live) this.sendReset(sub, "history_pruned", sub.lastId);
   }
 
+  /** Starts writing the pending events to every live stream (the timer's and setImmediate's entry point). */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    // A flush still writing its slices schedules the next one when it is done.
+    if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending;
-    if (batch.length === 0) return;
     this.pending = [];
-    const now = (this.lastFlushAt = performance.now());
-    const first = batch[0].id;
-    const last = batch[batch.length - 1].id;
-    const shared = new Map<string, Frames | null>();
-    for (const sub of this.live) {
-      if (sub.lastId >= last) continue;
+    this.lastFlushAt = performance.now();
+    this.inFlight = { batch, first: batch[0].id, last: batch[batch.length - 1].id, subs: [...this.live], next: 0, shared: new Map() };
+    this.writeSlices(false);
+  };
+
+  /**
+   * Writes the flush in flight, `flushSlice` streams at a time, yielding to the
+   * event loop between slices (so requests are answered while thousands of
+   * streams are written); `all` finishes it at once (shutdown, reset).
+   */
+  private writeSlices(all: boolean): void {
+    const f = this.inFlight;
+    if (!f) return;
+    const now = performance.now();
+    const end = all ? f.subs.length : Math.min(f.subs.length, f.next + this.flushSlice);
+    for (; f.next < end; f.next++) {
+      const sub = f.subs[f.next];
+      // Closed since, or went live later (it then got these events from the window already).
+      if (sub.closed || sub.lastId >= f.last) continue;
       let out: Frames | null | undefined;
-      if (sub.lastId < first) {
-        out = shared.get(sub.key);
+      if (sub.lastId < f.first) {
+        out = f.shared.get(sub.key);
         if (out === undefined) {
-          out = this.framesFor(sub, batch);
-          shared.set(sub.key, out);
+          out = this.framesFor(sub, f.batch);
+          f.shared.set(sub.key, out);
         }
       } else {
-        out = this.framesFor(sub, batch.filter((e) => e.id > sub.lastId));
+        out = this.framesFor(sub, f.batch.filter((e) => e.id > sub.lastId));
       }
-      sub.lastId = last;
+      sub.lastId = f.last;
       if (out) this.write(sub, out.bytes, out.count, now);
     }
-  };
+    if (f.next < f.subs.length) {
+      setImmediate(this.nextSlice);
+      return;
+    }
+    this.inFlight = null;
+    if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
+  }
+
+  private readonly nextSlice = (): void => this.writeSlices(false);
+
+  /** Everything published so far, written now: the flush in flight, then the pending events. */
+  private flushNow(): void {
+    this.writeSlices(true);
+    this.flush();
+    this.writeSlices(true);
+  }
 
   /** The chunk holding the frames of `entries` that `sub` wants, or null if none. */
   private framesFor(sub: Subscriber, entries: Entry[]): Frames | null {
@@ -370,7 +419,7 @@ export class Hub {
     this.closing = true;
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = null;
-    this.flush();
+    this.flushNow();
     const subs = [...this.all];
     const slices = Math.max(1, Math.min(10, subs.length));
     const per = Math.ceil(subs.length / slices);
