@@ -10,6 +10,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { existsSync } from "node:fs";
+import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
@@ -92,6 +93,12 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     return503OnClosing: true,
     forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false } },
+  });
+  // Every open connection, for shutdown (Node's server lists only those it has parsed a request on).
+  const connections = new Set<Socket>();
+  http.server.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
   });
   http.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is a 415, not a string that fails validation.
@@ -194,9 +201,20 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
       // streams are in flight until the hub ends them, spread over `spreadMs`.
       // Keep-alive connections that go idle after their last answer are closed
       // as they do; whatever is still open after the grace period is cut.
+      // Connections that never sent a byte (a browser's preconnect) have no
+      // request to finish: they go at once too. A request that has begun
+      // arriving is answered (503 while closing) or cut at the deadline.
       const server = http.server;
-      const reaper = setInterval(() => server.closeIdleConnections(), 50);
-      const deadline = setTimeout(() => server.closeAllConnections(), spreadMs + CLOSE_GRACE_MS);
+      const reap = () => {
+        server.closeIdleConnections();
+        for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+      };
+      reap();
+      const reaper = setInterval(reap, 50);
+      const deadline = setTimeout(() => {
+        logger.warn({ connections: connections.size }, "shutdown grace period over: closing the connections still open");
+        server.closeAllConnections();
+      }, spreadMs + CLOSE_GRACE_MS);
       try {
         await Promise.all([http.close(), hub.shutdown(spreadMs, 2000)]);
       } finally {

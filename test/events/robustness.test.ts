@@ -3,7 +3,11 @@
  * restarts and shutdown. Real server, real sockets.
  */
 import { EventSource } from "eventsource";
+import { connect, type Socket } from "node:net";
+import { Writable } from "node:stream";
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { startServer } from "../../src/server/start.js";
 import { RawStream, api, openStream, register, startTestServer, tempDir, waitFor, type TestServer } from "../helpers.js";
 
 let server: TestServer | undefined;
@@ -173,6 +177,41 @@ describe("restart and shutdown", () => {
     closers.push(s);
     await waitFor(() => s.frames.length === 2, "the missed events");
     expect(s.events().map((e) => e.agent.metadata.i)).toEqual([1, 2]);
+  });
+
+  it("shutdown closes connections that never sent a byte at once, and answers one whose request has begun arriving", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const dir = tempDir();
+    const s = await startServer({ port: 0, database: `sqlite:${dir}/db.sqlite`, rateLimit: "0" }, { logger: pino({ level: "warn" }, sink) });
+    const open = async () => {
+      const socket = connect(s.port, "127.0.0.1");
+      let received = "";
+      socket.setEncoding("utf8").on("data", (d: string) => (received += d));
+      const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      socket.on("error", () => {});
+      await new Promise((resolve) => socket.on("connect", resolve));
+      return { socket: socket as Socket, closed, received: () => received };
+    };
+    const preconnect = await open();
+    const partial = await open();
+    partial.socket.write("GET /api/v1/agents HTTP/1.1\r\nHost: localhost\r\n");
+    // Let the server read those bytes (a request still in the kernel's buffer looks like no request).
+    await new Promise((r) => setTimeout(r, 200));
+    const closing = s.close(10);
+    await preconnect.closed;
+    expect(preconnect.received()).toBe("");
+    partial.socket.write("\r\n");
+    await partial.closed;
+    expect(partial.received()).toMatch(/^HTTP\/1\.1 503 /);
+    await closing;
+    // Nothing was left for the grace period's deadline to cut.
+    expect(lines.join("")).not.toContain("grace period over");
   });
 
   it("shutdown lets an in-flight request finish, then closes the store", async () => {
