@@ -1,6 +1,7 @@
 /**
  * The embedded store: one SQLite file in WAL mode (synchronous=NORMAL), driven
- * by better-sqlite3. Kysely runs the shared migrations and builds the shared list
+ * by better-sqlite3, with WAL checkpoints in a worker thread rather than inside
+ * a commit (sqlite-checkpointer.ts). Kysely runs the shared migrations and builds the shared list
  * query; the hot paths (read an agent, commit a change, read the log) are
  * prepared statements run synchronously, so a whole commit is one short
  * transaction that never yields to the event loop halfway.
