@@ -53,9 +53,12 @@ interface InFlight {
   batch: Entry[];
   first: number;
   last: number;
-  /** The live streams when the flush began, in order; `next` is the first not yet written. */
-  subs: Subscriber[];
-  next: number;
+  /**
+   * The live streams, walked across slices. A Set's iterator survives changes:
+   * streams removed meanwhile are not visited, and streams that went live
+   * meanwhile are (and skipped, as they already have these events).
+   */
+  subs: Iterator<Subscriber>;
   /** Frames per filter key, shared by every stream with that filter. */
   shared: Map<string, Frames | null>;
 }
@@ -249,7 +252,7 @@ export class Hub {
     const batch = this.pending;
     this.pending = [];
     this.lastFlushAt = performance.now();
-    this.inFlight = { batch, first: batch[0].id, last: batch[batch.length - 1].id, subs: [...this.live], next: 0, shared: new Map() };
+    this.inFlight = { batch, first: batch[0].id, last: batch[batch.length - 1].id, subs: this.live.values(), shared: new Map() };
     this.writeSlices(false);
   };
 
@@ -262,11 +265,16 @@ export class Hub {
     const f = this.inFlight;
     if (!f) return;
     const now = performance.now();
-    const end = all ? f.subs.length : Math.min(f.subs.length, f.next + this.flushSlice);
-    for (; f.next < end; f.next++) {
-      const sub = f.subs[f.next];
-      // Closed since, or went live later (it then got these events from the window already).
-      if (sub.closed || sub.lastId >= f.last) continue;
+    for (let n = 0; all || n < this.flushSlice; n++) {
+      const step = f.subs.next();
+      if (step.done) {
+        this.inFlight = null;
+        if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
+        return;
+      }
+      const sub = step.value;
+      // Went live after the flush began: it got these events from the window already.
+      if (sub.lastId >= f.last) continue;
       let out: Frames | null | undefined;
       if (sub.lastId < f.first) {
         out = f.shared.get(sub.key);
@@ -280,12 +288,7 @@ export class Hub {
       sub.lastId = f.last;
       if (out) this.write(sub, out.bytes, out.count, now);
     }
-    if (f.next < f.subs.length) {
-      setImmediate(this.nextSlice);
-      return;
-    }
-    this.inFlight = null;
-    if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
+    setImmediate(this.nextSlice);
   }
 
   private readonly nextSlice = (): void => this.writeSlices(false);
