@@ -19,9 +19,10 @@ import type {
   TrustReport,
 } from "../shared/agent.js";
 import type { EventHistory, EventType } from "../shared/events.js";
-import { AgentMeshError } from "./errors.js";
+import { invalidArgument } from "./errors.js";
 import { startHeartbeatLoop, type HeartbeatLoop, type HeartbeatOptions } from "./heartbeats.js";
-import { normalizeBaseUrl, request, type FetchFn, type RequestOptions, type Transport } from "./http.js";
+import { normalizeBaseUrl, request, type CallOptions, type FetchFn, type RequestOptions, type Transport } from "./http.js";
+import { listPages } from "./pages.js";
 import { subscribe, type Subscription, type SubscriptionHandler, type SubscribeOptions } from "./subscribe.js";
 
 export interface AgentMeshClientOptions {
@@ -56,6 +57,15 @@ export interface HistoryQuery {
 }
 
 const PAGE = 1000;
+
+function requireId(id: unknown, what: string): string {
+  if (typeof id !== "string" || id === "") throw invalidArgument(`${what} needs an agent id (a non-empty string), got ${id === "" ? '""' : typeof id}`);
+  return id;
+}
+
+function isCallOptions(value: unknown): value is CallOptions {
+  return typeof value === "object" && value !== null && !(value instanceof AbortSignal);
+}
 
 /**
  * A client of one AgentMesh registry.
@@ -92,9 +102,18 @@ export class AgentMeshClient {
   private _agentId?: string;
   private _agentToken?: string;
 
+  /**
+   * @throws AgentMeshError `invalid_argument` for a URL that is not http(s),
+   * a `timeoutMs` that is not a positive number, or no `fetch` to use.
+   */
   constructor(options: AgentMeshClientOptions) {
+    if (typeof options !== "object" || options === null) throw invalidArgument("new AgentMeshClient() needs an options object with a url");
     this.url = normalizeBaseUrl(options.url);
-    this.transport = { baseUrl: this.url, fetch: options.fetch ?? globalThis.fetch.bind(globalThis), timeoutMs: options.timeoutMs ?? 10_000 };
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalidArgument(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+    const fetchFn = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    if (typeof fetchFn !== "function") throw invalidArgument("no fetch: pass options.fetch on a runtime without a global fetch");
+    this.transport = { baseUrl: this.url, fetch: fetchFn, timeoutMs };
     this.token = options.token;
     this.registrationToken = options.registrationToken;
     this._agentId = options.agentId;
@@ -115,9 +134,10 @@ export class AgentMeshClient {
     return request<T>(this.transport, method, path, options);
   }
 
+  /** Programmer error, not an authorization failure: no request could succeed without the agent. */
   private ownAgent(what: string): { id: string; token: string } {
     if (!this._agentId || !this._agentToken) {
-      throw new AgentMeshError({ status: 0, code: "unauthorized", detail: `${what} needs this client's agent: register() first, or pass agentId and agentToken` });
+      throw invalidArgument(`${what} needs this client's agent: register() first, or pass agentId and agentToken`);
     }
     return { id: this._agentId, token: this._agentToken };
   }
@@ -137,76 +157,104 @@ export class AgentMeshClient {
    * {@link agentToken}); registering the same id again with that token updates
    * the card. Another client's id is refused with `agent_id_taken`.
    */
-  async register(card: AgentCard): Promise<RegisterResponse> {
+  async register(card: AgentCard, options: CallOptions = {}): Promise<RegisterResponse> {
+    if (typeof card !== "object" || card === null) throw invalidArgument("register() needs an agent card object");
+    requireId(card.id, "register()");
     const token = card.id === this._agentId && this._agentToken ? this._agentToken : this.registrationToken;
-    const res = await this.call<RegisterResponse>("POST", "/agents", { body: card, token });
+    const res = await this.call<RegisterResponse>("POST", "/agents", { body: card, token, signal: options.signal });
     this._agentId = res.agent.id;
     if (res.agent_token) this._agentToken = res.agent_token;
     return res;
   }
 
   /** Changes card fields of agent `id` (this client's agent, or any with the admin token). */
-  update(id: string, patch: AgentPatch): Promise<Agent> {
-    return this.call<Agent>("PATCH", AgentMeshClient.path(id), { body: patch, token: this.writeToken(id) });
+  async update(id: string, patch: AgentPatch, options: CallOptions = {}): Promise<Agent> {
+    requireId(id, "update()");
+    return this.call<Agent>("PATCH", AgentMeshClient.path(id), { body: patch, token: this.writeToken(id), signal: options.signal });
   }
 
-  /** Removes agent `id` (default: this client's agent; others need the admin token). */
-  async deregister(id: string | undefined = this._agentId): Promise<void> {
-    if (!id) throw new AgentMeshError({ status: 0, code: "not_found", detail: "deregister() needs an agent id: register() first or pass one" });
-    await this.call<void>("DELETE", AgentMeshClient.path(id), { token: this.writeToken(id) });
+  /**
+   * Removes agent `id` (default: this client's agent; others need the admin
+   * token). `deregister({ signal })` removes this client's agent.
+   */
+  async deregister(id?: string | CallOptions, options: CallOptions = {}): Promise<void> {
+    if (isCallOptions(id)) [id, options] = [undefined, id];
+    if (id === undefined && !this._agentId) throw invalidArgument("deregister() needs an agent id: register() first or pass one");
+    const target = requireId(id ?? this._agentId, "deregister()");
+    await this.call<void>("DELETE", AgentMeshClient.path(target), { token: this.writeToken(target), signal: options.signal });
   }
 
   /** One agent; `agent_not_found` when there is none. */
-  get(id: string): Promise<Agent> {
-    return this.call<Agent>("GET", AgentMeshClient.path(id), { token: this.token });
+  async get(id: string, options: CallOptions = {}): Promise<Agent> {
+    requireId(id, "get()");
+    return this.call<Agent>("GET", AgentMeshClient.path(id), { token: this.token, signal: options.signal });
   }
 
   /**
    * One page of agents, filtered and sorted as asked (defaults: sort by name,
    * 100 per page), with the event `cursor` the page is consistent with.
    */
-  list(query: ListQuery = {}): Promise<AgentList> {
-    return this.call<AgentList>("GET", "/agents", { query: { ...query }, token: this.token });
+  list(query: ListQuery = {}, options: CallOptions = {}): Promise<AgentList> {
+    return this.call<AgentList>("GET", "/agents", { query: { ...query }, token: this.token, signal: options.signal });
   }
 
   /**
-   * Every agent matching `query` (paged through), with the cursor of the first
-   * page: events after it may repeat changes later pages already show, so apply
-   * events by `revision`.
+   * Every page of `query`, one request per page, as the consumer asks for
+   * them (`limit` is the page size, default 100; `offset` where to start).
+   * Stops after the last page; breaking out of the loop sends nothing more.
+   *
+   * @example
+   * ```ts
+   * for await (const page of client.pages({ health: "healthy", limit: 200 })) {
+   *   for (const agent of page.agents) console.log(agent.id);
+   * }
+   * ```
    */
-  async listAll(query: Omit<ListQuery, "limit" | "offset"> = {}): Promise<{ agents: Agent[]; cursor: number }> {
-    const first = await this.list({ sort: "created_at", order: "asc", ...query, limit: PAGE, offset: 0 });
-    const agents = [...first.agents];
-    while (agents.length < first.total) {
-      const page = await this.list({ sort: "created_at", order: "asc", ...query, limit: PAGE, offset: agents.length });
-      if (page.agents.length === 0) break;
+  pages(query: ListQuery = {}, options: CallOptions = {}): AsyncGenerator<AgentList, void, undefined> {
+    return listPages((q, o) => this.list(q, o), query, options);
+  }
+
+  /**
+   * Every agent matching `query` (paged through, oldest first unless `sort`
+   * says otherwise), with the cursor of the first page: events after it may
+   * repeat changes later pages already show, so apply events by `revision`.
+   */
+  async listAll(query: Omit<ListQuery, "limit" | "offset"> = {}, options: CallOptions = {}): Promise<{ agents: Agent[]; cursor: number }> {
+    const agents: Agent[] = [];
+    let cursor: number | undefined;
+    for await (const page of this.pages({ sort: "created_at", order: "asc", ...query, limit: PAGE, offset: 0 }, options)) {
+      cursor ??= page.cursor;
       agents.push(...page.agents);
     }
+    // Offset paging repeats an agent when an earlier one is removed between pages.
     const seen = new Set<string>();
-    return { agents: agents.filter((a) => !seen.has(a.id) && seen.add(a.id)), cursor: first.cursor };
+    return { agents: agents.filter((a) => !seen.has(a.id) && seen.add(a.id)), cursor: cursor ?? 0 };
   }
 
   /** Score, tier and recent trust history of agent `id`. */
-  trust(id: string): Promise<TrustReport> {
-    return this.call<TrustReport>("GET", AgentMeshClient.path(id, "/trust"), { token: this.token });
+  async trust(id: string, options: CallOptions = {}): Promise<TrustReport> {
+    requireId(id, "trust()");
+    return this.call<TrustReport>("GET", AgentMeshClient.path(id, "/trust"), { token: this.token, signal: options.signal });
   }
 
   /** Health status and recent transitions of agent `id`. */
-  health(id: string): Promise<HealthReport> {
-    return this.call<HealthReport>("GET", AgentMeshClient.path(id, "/health"), { token: this.token });
+  async health(id: string, options: CallOptions = {}): Promise<HealthReport> {
+    requireId(id, "health()");
+    return this.call<HealthReport>("GET", AgentMeshClient.path(id, "/health"), { token: this.token, signal: options.signal });
   }
 
-  /** Counts by health and tier, subscribers, events. */
-  stats(): Promise<Stats> {
-    return this.call<Stats>("GET", "/stats", { token: this.token });
+  /** Counts by health and tier, subscribers, events, and the server's timings. */
+  stats(options: CallOptions = {}): Promise<Stats> {
+    return this.call<Stats>("GET", "/stats", { token: this.token, signal: options.signal });
   }
 
   /** Logged events as JSON (for catch-up and tools); `reset` is true when events after `after` were pruned. */
-  history(query: HistoryQuery = {}): Promise<EventHistory> {
+  history(query: HistoryQuery = {}, options: CallOptions = {}): Promise<EventHistory> {
     const agentIds = query.agentId === undefined ? undefined : ([] as string[]).concat(query.agentId);
     return this.call<EventHistory>("GET", "/events/history", {
       query: { after: query.after, limit: query.limit, types: query.types?.join(","), agent_id: agentIds },
       token: this.token,
+      signal: options.signal,
     });
   }
 
@@ -219,14 +267,23 @@ export class AgentMeshClient {
    * await client.report("translator-2", { outcome: "success", latency_ms: 840 });
    * ```
    */
-  async report(targetId: string, report: InvocationReport): Promise<{ agent_id: string; reporter_id: string; weight: number; trust_score: number }> {
+  async report(
+    targetId: string,
+    report: InvocationReport,
+    options: CallOptions = {},
+  ): Promise<{ agent_id: string; reporter_id: string; weight: number; trust_score: number }> {
     const me = this.ownAgent("report()");
-    return this.call("POST", AgentMeshClient.path(targetId, "/reports"), { body: report, token: me.token });
+    requireId(targetId, "report()");
+    return this.call("POST", AgentMeshClient.path(targetId, "/reports"), { body: report, token: me.token, signal: options.signal });
   }
 
-  /** One heartbeat for this client's agent (a bare one means `healthy`). Prefer {@link startHeartbeats}. */
-  async heartbeat(body: Heartbeat = {}, signal?: AbortSignal): Promise<HeartbeatResponse> {
+  /**
+   * One heartbeat for this client's agent (a bare one means `healthy`). Prefer
+   * {@link startHeartbeats}. The second argument may also be a bare `AbortSignal`.
+   */
+  async heartbeat(body: Heartbeat = {}, options: CallOptions | AbortSignal = {}): Promise<HeartbeatResponse> {
     const me = this.ownAgent("heartbeat()");
+    const signal = options instanceof AbortSignal ? options : options.signal;
     return this.call<HeartbeatResponse>("POST", AgentMeshClient.path(me.id, "/heartbeat"), { body, token: me.token, signal });
   }
 
@@ -235,6 +292,9 @@ export class AgentMeshClient {
    * at the interval the server asks for. Network errors and server restarts are
    * retried with backoff (never slower than that interval); a bad token or a
    * removed agent ends the loop (`onError` with `fatal: true`, and `done`).
+   * `options.signal` stops the loop like `stop()`.
+   *
+   * @throws AgentMeshError `invalid_argument` when this client has no agent yet.
    *
    * @example
    * ```ts
@@ -271,14 +331,20 @@ export class AgentMeshClient {
    * sub.close();
    * ```
    */
-  subscribe(options: SubscribeOptions, handler: SubscriptionHandler): Subscription {
+  subscribe(handler?: SubscriptionHandler): Subscription;
+  subscribe(options: SubscribeOptions, handler?: SubscriptionHandler): Subscription;
+  subscribe(first?: SubscribeOptions | SubscriptionHandler, second?: SubscriptionHandler): Subscription {
+    const [options, handler] = typeof first === "function" ? [{}, first] : [first ?? {}, second];
+    if (typeof options !== "object" || options === null) throw invalidArgument("subscribe() takes an options object and/or a handler function");
+    if (handler !== undefined && typeof handler !== "function") throw invalidArgument("subscribe()'s handler must be a function");
     return subscribe(
       {
         baseUrl: this.url,
         token: this.token,
         fetch: this.transport.fetch,
-        snapshot: () => this.listAll(),
-        cursor: async () => (await this.list({ limit: 1 })).cursor,
+        snapshot: (signal) => this.listAll({}, { signal }),
+        cursor: async (signal) => (await this.list({ limit: 1 }, { signal })).cursor,
+        keepaliveMs: async (signal) => (await this.stats({ signal })).stream?.keepalive_ms,
       },
       options,
       handler,

@@ -6,8 +6,13 @@
  */
 import type { FieldError, Problem, ProblemCode } from "../shared/problems.js";
 
-/** Failures that happen before the registry answers. */
-export const CLIENT_ERROR_CODES = ["unreachable", "timeout", "bad_response"] as const;
+/**
+ * Failures that happen before the registry answers: `unreachable`, `timeout`,
+ * `bad_response` (worth retrying), and the caller's own doing, which no retry
+ * can fix: `invalid_argument` (a programmer error, thrown before any request)
+ * and `aborted` (the caller's `AbortSignal` fired).
+ */
+export const CLIENT_ERROR_CODES = ["unreachable", "timeout", "bad_response", "invalid_argument", "aborted"] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 export type AgentMeshErrorCode = ProblemCode | ClientErrorCode;
@@ -40,7 +45,7 @@ export interface AgentMeshErrorInit {
 export class AgentMeshError extends Error {
   /** HTTP status, or 0 when the registry did not answer. */
   readonly status: number;
-  /** Machine code: a problem code of the API, or `unreachable` / `timeout` / `bad_response`. */
+  /** Machine code: a problem code of the API, or one of {@link CLIENT_ERROR_CODES}. */
   readonly code: AgentMeshErrorCode;
   /** What was wrong, in words (the problem's `detail`). */
   readonly detail: string;
@@ -53,7 +58,8 @@ export class AgentMeshError extends Error {
 
   constructor(init: AgentMeshErrorInit) {
     super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = "AgentMeshError";
+    // Generic abort handling (`err.name === "AbortError"`) then treats an aborted call like an aborted fetch.
+    this.name = init.code === "aborted" ? "AbortError" : "AgentMeshError";
     this.status = init.status;
     this.code = init.code;
     this.detail = init.detail;
@@ -62,8 +68,12 @@ export class AgentMeshError extends Error {
     if (init.problem) this.problem = init.problem;
   }
 
-  /** True when trying again later may succeed: no answer, a timeout, 429, or a 5xx. */
+  /**
+   * True when trying again later may succeed: no answer, a timeout, 429, or a
+   * 5xx. Never for `invalid_argument` or `aborted`.
+   */
   get retryable(): boolean {
+    if (this.code === "invalid_argument" || this.code === "aborted") return false;
     return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
@@ -100,6 +110,21 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A programmer error: thrown before any request is made. */
+export function invalidArgument(detail: string): AgentMeshError {
+  return new AgentMeshError({ status: 0, code: "invalid_argument", detail });
+}
+
+/** The caller's signal fired; its `reason` is kept as `cause`. */
+export function abortedError(signal: AbortSignal, what = "the call"): AgentMeshError {
+  return new AgentMeshError({ status: 0, code: "aborted", detail: `${what} was aborted`, cause: signal.reason });
+}
+
+/** Rejects at once when `signal` has already fired, so an aborted call sends nothing. */
+export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw abortedError(signal, what);
 }
 
 /** An error from `fetch` itself (no HTTP answer) → AgentMeshError. */

@@ -6,7 +6,7 @@
  */
 import type { HeartbeatResponse, ReportedStatus } from "../shared/agent.js";
 import { backoffDelay, cancellableSleep } from "./backoff.js";
-import { AgentMeshError } from "./errors.js";
+import { AgentMeshError, invalidArgument } from "./errors.js";
 
 export interface HeartbeatOptions {
   /** Status sent with every beat until `setStatus()` changes it (default `healthy`). */
@@ -22,6 +22,8 @@ export interface HeartbeatOptions {
   onError?: (error: AgentMeshError, info: { fatal: boolean; retryInMs: number | null }) => void;
   /** Interval used until the server's first answer names its own (default 10 s). */
   intervalMs?: number;
+  /** Stops the loop like `stop()` when it fires (`done` resolves with null). */
+  signal?: AbortSignal;
 }
 
 /** A running heartbeat loop. */
@@ -52,11 +54,15 @@ function isFatal(err: AgentMeshError): boolean {
 }
 
 export function startHeartbeatLoop(send: SendHeartbeat, options: HeartbeatOptions = {}): HeartbeatLoop {
+  const given = options.intervalMs;
+  if (given !== undefined && (typeof given !== "number" || !Number.isFinite(given) || given <= 0)) {
+    throw invalidArgument(`intervalMs must be a positive number of milliseconds, got ${String(given)}`);
+  }
   let status: ReportedStatus = options.status ?? "healthy";
   let message = options.message;
-  let intervalMs = options.intervalMs ?? 10_000;
+  let intervalMs = given ?? 10_000;
   let lastBeat: HeartbeatResponse | null = null;
-  let running = true;
+  let running = !options.signal?.aborted;
   let sleeper: ReturnType<typeof cancellableSleep> | null = null;
   const abort = new AbortController();
 
@@ -93,6 +99,15 @@ export function startHeartbeatLoop(send: SendHeartbeat, options: HeartbeatOption
     return null;
   };
   const done = loop();
+  const stop = async () => {
+    running = false;
+    abort.abort();
+    sleeper?.cancel();
+    await done;
+  };
+  const onAbort = () => void stop();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  void done.then(() => options.signal?.removeEventListener("abort", onAbort));
 
   return {
     get status() {
@@ -113,12 +128,7 @@ export function startHeartbeatLoop(send: SendHeartbeat, options: HeartbeatOption
       message = nextMessage;
       if (changed) sleeper?.cancel();
     },
-    async stop() {
-      running = false;
-      abort.abort();
-      sleeper?.cancel();
-      await done;
-    },
+    stop,
     done,
   };
 }

@@ -3,30 +3,41 @@
  * every failure turned into an AgentMeshError.
  */
 import { PROBLEM_CONTENT_TYPE, type Problem } from "../shared/problems.js";
-import { AgentMeshError, codeForStatus, networkError, parseRetryAfter } from "./errors.js";
+import { AgentMeshError, abortedError, codeForStatus, invalidArgument, networkError, parseRetryAfter, throwIfAborted } from "./errors.js";
 
 export type FetchFn = typeof globalThis.fetch;
 
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
 
-export interface RequestOptions {
+/** The options object every SDK call takes as its last argument. */
+export interface CallOptions {
+  /**
+   * Cancels the call: it rejects at once with an `AgentMeshError` of code
+   * `aborted` (name `AbortError`, not retryable). Combined with the client's
+   * per-request timeout, which still rejects with `timeout`.
+   */
+  signal?: AbortSignal;
+}
+
+export interface RequestOptions extends CallOptions {
   body?: unknown;
   token?: string;
   query?: Record<string, QueryValue>;
-  signal?: AbortSignal;
 }
 
 /** `http://host:8000`, `http://host:8000/`, `http://host:8000/api/v1` → `http://host:8000`. */
 export function normalizeBaseUrl(url: string): string {
+  if (typeof url !== "string") throw invalidArgument(`url must be a string such as http://127.0.0.1:8000, got ${typeof url}`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new AgentMeshError({ status: 0, code: "unreachable", detail: `${JSON.stringify(url)} is not a URL (expected e.g. http://127.0.0.1:8000)` });
+    throw invalidArgument(`${JSON.stringify(url)} is not a URL (expected e.g. http://127.0.0.1:8000)`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new AgentMeshError({ status: 0, code: "unreachable", detail: `${JSON.stringify(url)} is not an http(s) URL` });
+    throw invalidArgument(`${JSON.stringify(url)} is not an http(s) URL`);
   }
+  if (parsed.search || parsed.hash) throw invalidArgument(`${JSON.stringify(url)} has a query or fragment; give the registry's base URL`);
   return parsed.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
 }
 
@@ -77,8 +88,19 @@ export interface Transport {
 /** Sends one request and returns the parsed JSON body (undefined for 204). */
 export async function request<T>(t: Transport, method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const url = apiUrl(t.baseUrl, path, options.query);
+  throwIfAborted(options.signal);
   const timeout = AbortSignal.timeout(t.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    return await send<T>(t, method, url, options, signal);
+  } catch (err) {
+    // Whatever was under way (connecting, reading the body), the caller's abort wins.
+    if (options.signal?.aborted) throw err instanceof AgentMeshError && err.code === "aborted" ? err : abortedError(options.signal);
+    throw err;
+  }
+}
+
+async function send<T>(t: Transport, method: string, url: string, options: RequestOptions, signal: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await t.fetch(url, {
@@ -92,7 +114,6 @@ export async function request<T>(t: Transport, method: string, path: string, opt
       signal,
     });
   } catch (err) {
-    if (options.signal?.aborted) throw options.signal.reason ?? err;
     throw networkError(err, t.baseUrl, t.timeoutMs);
   }
   if (!res.ok) throw await errorFromResponse(res);

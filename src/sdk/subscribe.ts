@@ -8,89 +8,43 @@
  * Framing, reconnection and `Last-Event-ID` are the `eventsource` package's
  * (a WHATWG EventSource); this module adds ids it tracks itself for
  * de-duplication, a stall watchdog (no byte, not even a keep-alive, for
- * `stallTimeoutMs`), and a reconnect with backoff where an EventSource would
- * give up for good (any non-200 answer, e.g. a proxy's 502). The token and the
- * byte tap are in stream-fetch.ts.
+ * `stallTimeoutMs`), a reconnect with backoff where an EventSource would give
+ * up for good (any non-200 answer, e.g. a proxy's 502), and a bounded queue:
+ * a consumer slower than the stream pauses the connection instead of growing
+ * memory. The token and the byte tap are in stream-fetch.ts; options and
+ * types in subscribe-options.ts; the `for await` hand-over in channel.ts.
  */
 import { EventSource } from "eventsource";
 import type { Agent } from "../shared/agent.js";
 import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
 import { backoffDelay } from "./backoff.js";
-import { AgentMeshError } from "./errors.js";
+import { Channel } from "./channel.js";
+import { AgentMeshError, abortedError, invalidArgument } from "./errors.js";
 import { apiUrl, type FetchFn } from "./http.js";
+import { decideStallTimeout } from "./stall.js";
 import { streamFetch } from "./stream-fetch.js";
+import {
+  DEFAULT_BUFFER_SIZE,
+  checkSubscribeOptions,
+  type ConnectionState,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+  type SubscriptionUpdate,
+} from "./subscribe-options.js";
 
-export interface SubscribeOptions {
-  /** Only these event types (default: all). */
-  types?: EventType[];
-  /** Only events of this agent or these agents, and only them in snapshots (default: all). */
-  agentId?: string | string[];
-  /**
-   * Resume after this event id (e.g. the last one your program handled before
-   * it restarted) instead of starting from a fresh list: no initial snapshot is
-   * handed then. An id the server no longer holds (or never issued) is answered
-   * with a reset.
-   */
-  since?: number;
-  /**
-   * Hand `snapshot` updates: the agent list first (unless `since` is given)
-   * and again after every reset (default true). With false, only events and
-   * reset notices are handed; without `since` the stream still starts at the
-   * current cursor, so nothing is missed between start-up and the first event.
-   */
-  snapshot?: boolean;
-  /** Called on every change of the connection state. */
-  onStatus?: (state: ConnectionState) => void;
-  /**
-   * Called with the error that ended the subscription (`fatal`: bad token,
-   * forbidden, invalid filter), or with an error thrown by your handler
-   * (not fatal: delivery goes on). Without it, handler errors are printed.
-   */
-  onError?: (error: unknown, info: { fatal: boolean }) => void;
-  /** Reconnect when nothing, not even a keep-alive comment, arrived for this long (default 45 s). */
-  stallTimeoutMs?: number;
-}
-
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "closed";
-
-/** A full list of agents consistent with event `cursor`: first, and again after each reset. */
-export interface SnapshotUpdate {
-  type: "snapshot";
-  agents: Agent[];
-  cursor: number;
-  reason: "initial" | "reset";
-}
-
-/**
- * What the handler receives: a snapshot, a registry event (with its `id`), or
- * a reset notice — events may have been missed; in snapshot mode a fresh
- * `snapshot` follows at once.
- */
-export type SubscriptionUpdate = SnapshotUpdate | (RegistryEvent & { id: number }) | ResetEvent;
-
-export type SubscriptionHandler = (update: SubscriptionUpdate) => void | Promise<void>;
-
-/** A running subscription. */
-export interface Subscription {
-  /** Resolves once the stream is open (the initial snapshot has been fetched); rejects if the subscription could not start. */
-  readonly ready: Promise<void>;
-  /** Resolves when the subscription ends: null after `close()`, or the error that ended it. */
-  readonly done: Promise<AgentMeshError | null>;
-  /** The id of the last event received (resume point). */
-  readonly lastEventId: number;
-  readonly state: ConnectionState;
-  /** Stops streaming; no update is handed after this returns. */
-  close(): void;
-}
+export type { ConnectionState, SnapshotUpdate, SubscribeOptions, Subscription, SubscriptionHandler, SubscriptionUpdate } from "./subscribe-options.js";
 
 export interface SubscribeDeps {
   baseUrl: string;
   token?: string;
   fetch: FetchFn;
   /** The whole list and the cursor it is consistent with. */
-  snapshot(): Promise<{ agents: Agent[]; cursor: number }>;
+  snapshot(signal: AbortSignal): Promise<{ agents: Agent[]; cursor: number }>;
   /** The current cursor only. */
-  cursor(): Promise<number>;
+  cursor(signal: AbortSignal): Promise<number>;
+  /** The server's keep-alive interval, when it says (for the stall timeout). */
+  keepaliveMs?(signal: AbortSignal): Promise<number | undefined>;
 }
 
 type Item = { kind: "update"; update: SubscriptionUpdate } | { kind: "refetch" };
@@ -99,13 +53,30 @@ function fatalStreamError(err: AgentMeshError): boolean {
   return [400, 401, 403, 404].includes(err.status);
 }
 
-export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handler: SubscriptionHandler): Subscription {
+/** Resolves after `ms`, or at once when `signal` fires; leaves no timer behind. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, handler?: SubscriptionHandler): Subscription {
+  checkSubscribeOptions(options);
   const agentIds = options.agentId === undefined ? undefined : Array.isArray(options.agentId) ? options.agentId : [options.agentId];
   const snapshotMode = options.snapshot !== false;
-  const stallTimeoutMs = options.stallTimeoutMs ?? 45_000;
+  const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+  const resumeBelow = Math.floor(bufferSize / 2);
+  let stallTimeoutMs = 0; // decided at start, against the server's keep-alive
 
   let state: ConnectionState = "connecting";
   let closed = false;
+  let paused = false;
   let lastId = options.since ?? 0;
   let es: EventSource | null = null;
   let lastFailure: AgentMeshError | null = null;
@@ -114,6 +85,9 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
   let opened = false;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  const life = new AbortController(); // cancels in-flight list/stats requests on close
+  const channel = handler ? null : new Channel<SubscriptionUpdate>(() => finish(null));
+  let iterated = false;
 
   let resolveReady!: () => void;
   let rejectReady!: (err: unknown) => void;
@@ -138,24 +112,32 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     es = null;
     clearTimeout(reconnectTimer);
     clearInterval(watchdog);
+    life.abort();
+    options.signal?.removeEventListener("abort", onAbort);
     queue.length = 0;
     setState("closed");
     if (err) {
       rejectReady(err);
       options.onError?.(err, { fatal: true });
+    } else if (options.signal?.aborted) {
+      rejectReady(abortedError(options.signal, "the subscription"));
     } else {
-      rejectReady(new AgentMeshError({ status: 0, code: "unreachable", detail: "the subscription was closed before it started" }));
+      rejectReady(new AgentMeshError({ status: 0, code: "aborted", detail: "the subscription was closed before it started" }));
     }
+    channel?.end(err ?? undefined);
     resolveDone(err);
   };
+  const onAbort = () => finish(null);
 
-  // Delivery: one update at a time, in arrival order, awaiting async handlers.
+  // Delivery: one update at a time, in arrival order, awaiting async handlers
+  // (or the `for await` consumer). `queue` is the only buffer.
   const queue: Item[] = [];
   let pumping = false;
   let floor = -1;
   const deliver = async (update: SubscriptionUpdate) => {
+    if (channel) return channel.hand(update);
     try {
-      await handler(update);
+      await handler!(update);
     } catch (err) {
       if (options.onError) options.onError(err, { fatal: false });
       else console.error("agentmesh subscribe: the handler threw", err);
@@ -178,6 +160,11 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
         } else if (item.update.id > floor) {
           await deliver(item.update);
         }
+        if (paused && !closed && queue.length <= resumeBelow) {
+          paused = false;
+          setState("reconnecting");
+          connect();
+        }
       }
     } finally {
       pumping = false;
@@ -192,23 +179,32 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
   const snapshotWithRetry = async (): Promise<{ agents: Agent[]; cursor: number } | null> => {
     for (let attempt = 0; !closed; attempt++) {
       try {
-        const snap = await deps.snapshot();
+        const snap = await deps.snapshot(life.signal);
         return { agents: filterAgents(snap.agents), cursor: snap.cursor };
       } catch (err) {
+        if (closed) return null;
         if (err instanceof AgentMeshError && !err.retryable) {
           finish(err);
           return null;
         }
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+        await sleep(backoffDelay(attempt), life.signal);
       }
     }
     return null;
   };
 
-  let attempt = {};
+  // The consumer is a full buffer behind: stop reading; `pump` reconnects from
+  // `lastId` (the last event queued) once it has worked the queue down.
+  const pause = () => {
+    paused = true;
+    es?.close();
+    es = null;
+    clearTimeout(reconnectTimer);
+    setState("paused");
+  };
 
-  const onMessage = (type: EventType | "reset") => (ev: MessageEvent) => {
-    if (closed) return;
+  const onMessage = (source: EventSource, type: EventType | "reset") => (ev: MessageEvent) => {
+    if (closed || es !== source) return; // frames parsed after close() or pause() are read again on resume
     let data: any;
     try {
       data = JSON.parse(ev.data as string);
@@ -221,21 +217,23 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
       lastId = Number.isFinite(id) && ev.lastEventId !== "" ? id : (data as ResetEvent).cursor;
       enqueue({ kind: "update", update: data as ResetEvent });
       if (snapshotMode) enqueue({ kind: "refetch" });
-      return;
+    } else {
+      if (!Number.isFinite(id) || id <= lastId) return; // a duplicate (or not a log event)
+      lastId = id;
+      enqueue({ kind: "update", update: { id, ...(data as RegistryEvent) } });
     }
-    if (!Number.isFinite(id) || id <= lastId) return; // a duplicate (or not a log event)
-    lastId = id;
-    enqueue({ kind: "update", update: { id, ...(data as RegistryEvent) } });
+    if (queue.length >= bufferSize) pause();
   };
 
+  let attempt = {};
   const connect = () => {
-    if (closed) return;
+    if (closed || paused) return;
     lastFailure = null;
     const url = apiUrl(deps.baseUrl, "/events", { types: options.types?.join(","), agent_id: agentIds, last_event_id: lastId });
     const mine = (attempt = {});
     const fetchStream = streamFetch(deps.fetch, deps.token, stallTimeoutMs, {
       onActivity: () => void (lastActivity = Date.now()),
-      onNoAnswer: () => attempt === mine && !closed && reconnectLater(),
+      onNoAnswer: () => attempt === mine && !closed && !paused && reconnectLater(),
       onRefused: (err) => void (lastFailure = err),
     });
     const source = new EventSource(url, { fetch: fetchStream as never });
@@ -250,7 +248,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
         resolveReady();
       }
     });
-    for (const type of [...EVENT_TYPES, "reset"] as const) source.addEventListener(type, onMessage(type));
+    for (const type of [...EVENT_TYPES, "reset"] as const) source.addEventListener(type, onMessage(source, type));
     source.addEventListener("error", () => {
       if (es !== source || closed) return;
       if (source.readyState !== EventSource.CLOSED) {
@@ -274,31 +272,44 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     reconnectTimer = setTimeout(connect, Math.max(backoffDelay(failures++), lastFailure?.retryAfterMs ?? 0));
   };
 
-  watchdog = setInterval(
-    () => {
-      if (state === "live" && Date.now() - lastActivity > stallTimeoutMs) reconnectLater();
-    },
-    Math.max(100, Math.min(5_000, stallTimeoutMs / 3)),
-  );
-
   const start = async () => {
     try {
+      const keepalive = deps.keepaliveMs?.(life.signal).catch(() => undefined);
+      let initial: { agents: Agent[]; cursor: number } | undefined;
       if (options.since === undefined) {
-        if (snapshotMode) {
-          const snap = await deps.snapshot();
-          lastId = snap.cursor;
-          floor = snap.cursor;
-          enqueue({ kind: "update", update: { type: "snapshot", agents: filterAgents(snap.agents), cursor: snap.cursor, reason: "initial" } });
-        } else {
-          lastId = await deps.cursor();
-        }
+        if (snapshotMode) initial = await deps.snapshot(life.signal);
+        else lastId = await deps.cursor(life.signal);
       }
+      const stall = decideStallTimeout(options.stallTimeoutMs, await keepalive);
+      if (closed) return;
+      if (!stall.ok) {
+        finish(invalidArgument(stall.detail));
+        return;
+      }
+      stallTimeoutMs = stall.ms;
+      if (initial) {
+        lastId = initial.cursor;
+        floor = initial.cursor;
+        enqueue({ kind: "update", update: { type: "snapshot", agents: filterAgents(initial.agents), cursor: initial.cursor, reason: "initial" } });
+      }
+      watchdog = setInterval(
+        () => {
+          if (state === "live" && Date.now() - lastActivity > stallTimeoutMs) reconnectLater();
+        },
+        Math.max(100, Math.min(5_000, stallTimeoutMs / 3)),
+      );
       connect();
     } catch (err) {
+      if (closed) return;
       finish(err instanceof AgentMeshError ? err : new AgentMeshError({ status: 0, code: "unreachable", detail: String(err), cause: err }));
     }
   };
-  void start();
+
+  if (options.signal?.aborted) finish(null);
+  else {
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    void start();
+  }
 
   return {
     ready,
@@ -311,6 +322,12 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions, handle
     },
     close() {
       finish(null);
+    },
+    [Symbol.asyncIterator]() {
+      if (!channel) throw invalidArgument("this subscription has a handler: its updates go there, not to for await");
+      if (iterated) throw invalidArgument("a subscription can be iterated once");
+      iterated = true;
+      return channel;
     },
   };
 }

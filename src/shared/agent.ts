@@ -226,6 +226,8 @@ export interface Stats {
   subscribers: number;
   /** The server's health timing, so clients can tell how stale a last heartbeat is. */
   health: { heartbeat_interval_ms: number; offline_after_ms: number; sweep_interval_ms: number };
+  /** The event stream's longest silence (its keep-alive), so clients set a stall timeout above it. Absent from older servers. */
+  stream?: { keepalive_ms: number };
 }
 
 export function trustTier(score: number): TrustTier {

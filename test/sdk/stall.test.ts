@@ -42,7 +42,8 @@ class FreezingRelay {
   }
 }
 
-const server = new RestartableServer({ keepalive: "1h" });
+// A stall timeout must exceed the server's keep-alive (the SDK refuses one that does not), so keep-alives flow until the freeze.
+const server = new RestartableServer({ keepalive: "200ms" });
 const relay = new FreezingRelay();
 beforeAll(async () => {
   await server.start();

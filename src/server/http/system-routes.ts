@@ -49,6 +49,7 @@ export function systemRoutes(app: FastifyInstance, { hub, store, config, metrics
       events: { last_id: bounds.last, published: hub.metrics.published, oldest_retained_id: bounds.oldest },
       subscribers: hub.size,
       health: { heartbeat_interval_ms: config.heartbeatIntervalMs, offline_after_ms: config.offlineAfterMs, sweep_interval_ms: config.sweepIntervalMs },
+      stream: { keepalive_ms: config.keepaliveMs },
     };
   });
 
