@@ -79,3 +79,20 @@ describe("subscribe stall watchdog", () => {
     sub.close();
   });
 });
+
+describe("stallTimeoutMs against the server's keep-alive", () => {
+  it("is refused with invalid_argument when the keep-alive would trip it, before any stream opens", async () => {
+    const urls: string[] = [];
+    const client = new AgentMeshClient({ url: server.url, fetch: (input, init) => (urls.push(String(input)), fetch(input, init)) });
+    expect((await client.stats()).stream).toEqual({ keepalive_ms: 200 });
+    const errors: unknown[] = [];
+    const sub = client.subscribe({ stallTimeoutMs: 200, onError: (e) => errors.push(e) }, () => {});
+    const err = await sub.ready.catch((e) => e);
+    expect(err).toMatchObject({ code: "invalid_argument", retryable: false });
+    expect(err.detail).toMatch(/keep-alive of 200 ms.*at least 240/);
+    expect(await sub.done).toBe(err);
+    expect(errors).toEqual([err]);
+    expect(sub.state).toBe("closed");
+    expect(urls.filter((u) => new URL(u).pathname === "/api/v1/events")).toEqual([]);
+  });
+});
