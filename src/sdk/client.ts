@@ -316,6 +316,16 @@ export class AgentMeshClient {
    * notice followed by a fresh `snapshot`. An async handler is awaited before
    * the next update. Fails (`ready` rejects) when the registry cannot be
    * reached at start or refuses the token; transient errors later are retried.
+   * Both arguments are optional: without a handler, read it with `for await`.
+   *
+   * @throws AgentMeshError `invalid_argument` for an option no request could make right.
+   *
+   * @example
+   * ```ts
+   * for await (const u of client.subscribe({ signal: AbortSignal.timeout(60_000) })) {
+   *   if (u.type !== "snapshot" && u.type !== "reset") console.log(u.id, u.type, u.agent_id);
+   * }
+   * ```
    *
    * @example
    * ```ts

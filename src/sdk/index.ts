@@ -4,6 +4,7 @@
  */
 export { AgentMeshClient, type AgentMeshClientOptions, type HistoryQuery } from "./client.js";
 export { AgentMeshError, CLIENT_ERROR_CODES, type AgentMeshErrorCode, type ClientErrorCode } from "./errors.js";
+export type { CallOptions } from "./http.js";
 export type { HeartbeatLoop, HeartbeatOptions } from "./heartbeats.js";
 export type { ConnectionState, SnapshotUpdate, Subscription, SubscriptionHandler, SubscriptionUpdate, SubscribeOptions } from "./subscribe.js";
 export * from "../shared/agent.js";
