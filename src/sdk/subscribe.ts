@@ -12,13 +12,15 @@
  * up for good (any non-200 answer, e.g. a proxy's 502), and a bounded queue:
  * a consumer slower than the stream pauses the connection instead of growing
  * memory. The token and the byte tap are in stream-fetch.ts; options and
- * types in subscribe-options.ts; the `for await` hand-over in channel.ts.
+ * types in subscribe-options.ts; the delivery queue in delivery.ts; the
+ * `for await` hand-over in channel.ts.
  */
 import { EventSource } from "eventsource";
 import type { Agent } from "../shared/agent.js";
 import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
 import { backoffDelay } from "./backoff.js";
 import { Channel } from "./channel.js";
+import { Delivery } from "./delivery.js";
 import { AgentMeshError, abortedError, invalidArgument } from "./errors.js";
 import { apiUrl, type FetchFn } from "./http.js";
 import { decideStallTimeout } from "./stall.js";
@@ -46,8 +48,6 @@ export interface SubscribeDeps {
   /** The server's keep-alive interval, when it says (for the stall timeout). */
   keepaliveMs?(signal: AbortSignal): Promise<number | undefined>;
 }
-
-type Item = { kind: "update"; update: SubscriptionUpdate } | { kind: "refetch" };
 
 function fatalStreamError(err: AgentMeshError): boolean {
   return [400, 401, 403, 404].includes(err.status);
@@ -114,7 +114,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
     clearInterval(watchdog);
     life.abort();
     options.signal?.removeEventListener("abort", onAbort);
-    queue.length = 0;
+    delivery.clear();
     setState("closed");
     if (err) {
       rejectReady(err);
@@ -129,51 +129,26 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
   };
   const onAbort = () => finish(null);
 
-  // Delivery: one update at a time, in arrival order, awaiting async handlers
-  // (or the `for await` consumer). `queue` is the only buffer.
-  const queue: Item[] = [];
-  let pumping = false;
-  let floor = -1;
-  const deliver = async (update: SubscriptionUpdate) => {
-    if (channel) return channel.hand(update);
-    try {
-      await handler!(update);
-    } catch (err) {
-      if (options.onError) options.onError(err, { fatal: false });
-      else console.error("agentmesh subscribe: the handler threw", err);
-    }
-  };
-  const pump = async () => {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (queue.length > 0 && !closed) {
-        const item = queue.shift()!;
-        if (item.kind === "refetch") {
-          floor = -1;
-          const snap = await snapshotWithRetry();
-          if (!snap || closed) break;
-          floor = snap.cursor;
-          await deliver({ type: "snapshot", agents: snap.agents, cursor: snap.cursor, reason: "reset" });
-        } else if (item.update.type === "reset" || item.update.type === "snapshot") {
-          await deliver(item.update);
-        } else if (item.update.id > floor) {
-          await deliver(item.update);
-        }
-        if (paused && !closed && queue.length <= resumeBelow) {
-          paused = false;
-          setState("reconnecting");
-          connect();
-        }
+  const delivery = new Delivery({
+    async deliver(update) {
+      if (channel) return channel.hand(update);
+      try {
+        await handler!(update);
+      } catch (err) {
+        if (options.onError) options.onError(err, { fatal: false });
+        else console.error("agentmesh subscribe: the handler threw", err);
       }
-    } finally {
-      pumping = false;
-    }
-  };
-  const enqueue = (item: Item) => {
-    queue.push(item);
-    void pump();
-  };
+    },
+    refetch: () => snapshotWithRetry(),
+    closed: () => closed,
+    onProgress(waiting) {
+      if (paused && waiting <= resumeBelow) {
+        paused = false;
+        setState("reconnecting");
+        connect();
+      }
+    },
+  });
 
   const filterAgents = (agents: Agent[]) => (agentIds ? agents.filter((a) => agentIds.includes(a.id)) : agents);
   const snapshotWithRetry = async (): Promise<{ agents: Agent[]; cursor: number } | null> => {
@@ -215,14 +190,14 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
     if (type === "reset") {
       // The server continues live after its cursor, which may be below ids we saw (a new database).
       lastId = Number.isFinite(id) && ev.lastEventId !== "" ? id : (data as ResetEvent).cursor;
-      enqueue({ kind: "update", update: data as ResetEvent });
-      if (snapshotMode) enqueue({ kind: "refetch" });
+      delivery.push({ kind: "update", update: data as ResetEvent });
+      if (snapshotMode) delivery.push({ kind: "refetch" });
     } else {
       if (!Number.isFinite(id) || id <= lastId) return; // a duplicate (or not a log event)
       lastId = id;
-      enqueue({ kind: "update", update: { id, ...(data as RegistryEvent) } });
+      delivery.push({ kind: "update", update: { id, ...(data as RegistryEvent) } });
     }
-    if (queue.length >= bufferSize) pause();
+    if (delivery.length >= bufferSize) pause();
   };
 
   let attempt = {};
@@ -289,8 +264,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
       stallTimeoutMs = stall.ms;
       if (initial) {
         lastId = initial.cursor;
-        floor = initial.cursor;
-        enqueue({ kind: "update", update: { type: "snapshot", agents: filterAgents(initial.agents), cursor: initial.cursor, reason: "initial" } });
+        delivery.snapshot(filterAgents(initial.agents), initial.cursor);
       }
       watchdog = setInterval(
         () => {
