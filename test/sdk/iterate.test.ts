@@ -68,6 +68,28 @@ describe("for await over subscribe()", () => {
     expect(states).toContain("live");
   });
 
+  it("bounds a slow handler the same way", async () => {
+    const writer = new AgentMeshClient({ url: server.url });
+    await writer.register(card("it-slow-handler"));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const got: SubscriptionUpdate[] = [];
+    const sub = new AgentMeshClient({ url: server.url }).subscribe({ snapshot: false, bufferSize: 3 }, async (u) => {
+      got.push(u);
+      await gate;
+    });
+    await sub.ready;
+    const start = sub.lastEventId;
+    for (let i = 1; i <= 10; i++) await writer.update("it-slow-handler", { version: `2.0.${i}` });
+    await waitFor(() => sub.state === "paused", "the stream to pause");
+    expect(got).toHaveLength(1);
+    open();
+    const log = await logAfter(server.url, start);
+    await waitFor(() => ids(got).length >= log.length, "the handler to catch up");
+    expect(ids(got).slice(0, log.length)).toEqual(log.map((e) => e.id));
+    sub.close();
+  });
+
   it("throws the error that ended the subscription", async () => {
     const locked = await startTestServer({ readToken: "read-token-0123456789" });
     try {
