@@ -19,7 +19,7 @@ import type {
   TrustReport,
 } from "../shared/agent.js";
 import type { EventHistory, EventType } from "../shared/events.js";
-import { invalidArgument } from "./errors.js";
+import { invalidArgument, isAbortSignal } from "./errors.js";
 import { startHeartbeatLoop, type HeartbeatLoop, type HeartbeatOptions } from "./heartbeats.js";
 import { normalizeBaseUrl, request, type CallOptions, type FetchFn, type RequestOptions, type Transport } from "./http.js";
 import { listPages } from "./pages.js";
@@ -64,7 +64,7 @@ function requireId(id: unknown, what: string): string {
 }
 
 function isCallOptions(value: unknown): value is CallOptions {
-  return typeof value === "object" && value !== null && !(value instanceof AbortSignal);
+  return typeof value === "object" && value !== null && !isAbortSignal(value);
 }
 
 /**
@@ -283,7 +283,7 @@ export class AgentMeshClient {
    */
   async heartbeat(body: Heartbeat = {}, options: CallOptions | AbortSignal = {}): Promise<HeartbeatResponse> {
     const me = this.ownAgent("heartbeat()");
-    const signal = options instanceof AbortSignal ? options : options.signal;
+    const signal = isAbortSignal(options) ? options : options.signal;
     return this.call<HeartbeatResponse>("POST", AgentMeshClient.path(me.id, "/heartbeat"), { body, token: me.token, signal });
   }
 

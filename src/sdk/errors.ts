@@ -122,6 +122,17 @@ export function abortedError(signal: AbortSignal, what = "the call"): AgentMeshE
   return new AgentMeshError({ status: 0, code: "aborted", detail: `${what} was aborted`, cause: signal.reason });
 }
 
+/** Duck-typed, so a signal from another realm (a test DOM, a polyfill) passes. */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  const s = value as AbortSignal | null;
+  return typeof s === "object" && s !== null && typeof s.aborted === "boolean" && typeof s.addEventListener === "function";
+}
+
+/** Throws `invalid_argument` unless `signal` is absent or an AbortSignal. */
+export function checkSignal(signal: unknown): void {
+  if (signal !== undefined && !isAbortSignal(signal)) throw invalidArgument("signal must be an AbortSignal");
+}
+
 /** Rejects at once when `signal` has already fired, so an aborted call sends nothing. */
 export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted) throw abortedError(signal, what);

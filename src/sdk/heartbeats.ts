@@ -6,7 +6,7 @@
  */
 import type { HeartbeatResponse, ReportedStatus } from "../shared/agent.js";
 import { backoffDelay, cancellableSleep } from "./backoff.js";
-import { AgentMeshError, invalidArgument } from "./errors.js";
+import { AgentMeshError, checkSignal, invalidArgument } from "./errors.js";
 
 export interface HeartbeatOptions {
   /** Status sent with every beat until `setStatus()` changes it (default `healthy`). */
@@ -58,6 +58,7 @@ export function startHeartbeatLoop(send: SendHeartbeat, options: HeartbeatOption
   if (given !== undefined && (typeof given !== "number" || !Number.isFinite(given) || given <= 0)) {
     throw invalidArgument(`intervalMs must be a positive number of milliseconds, got ${String(given)}`);
   }
+  checkSignal(options.signal);
   let status: ReportedStatus = options.status ?? "healthy";
   let message = options.message;
   let intervalMs = given ?? 10_000;

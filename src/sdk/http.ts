@@ -3,7 +3,7 @@
  * every failure turned into an AgentMeshError.
  */
 import { PROBLEM_CONTENT_TYPE, type Problem } from "../shared/problems.js";
-import { AgentMeshError, abortedError, codeForStatus, invalidArgument, networkError, parseRetryAfter, throwIfAborted } from "./errors.js";
+import { AgentMeshError, abortedError, checkSignal, codeForStatus, invalidArgument, networkError, parseRetryAfter, throwIfAborted } from "./errors.js";
 
 export type FetchFn = typeof globalThis.fetch;
 
@@ -88,6 +88,7 @@ export interface Transport {
 /** Sends one request and returns the parsed JSON body (undefined for 204). */
 export async function request<T>(t: Transport, method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const url = apiUrl(t.baseUrl, path, options.query);
+  checkSignal(options.signal);
   throwIfAborted(options.signal);
   const timeout = AbortSignal.timeout(t.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;

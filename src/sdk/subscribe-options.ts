@@ -5,7 +5,7 @@
  */
 import type { Agent } from "../shared/agent.js";
 import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
-import { invalidArgument, type AgentMeshError } from "./errors.js";
+import { checkSignal, invalidArgument, type AgentMeshError } from "./errors.js";
 
 export interface SubscribeOptions {
   /** Only these event types (default: all). */
@@ -114,6 +114,6 @@ export function checkSubscribeOptions(o: SubscribeOptions): void {
     throw invalidArgument(`stallTimeoutMs must be a positive number of milliseconds, got ${String(o.stallTimeoutMs)}`);
   }
   if (o.bufferSize !== undefined && !isCount(o.bufferSize, 1)) throw invalidArgument(`bufferSize must be an integer ≥ 1, got ${String(o.bufferSize)}`);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArgument("signal must be an AbortSignal");
+  checkSignal(o.signal);
   if (!isFn(o.onStatus) || !isFn(o.onError)) throw invalidArgument("onStatus and onError must be functions");
 }

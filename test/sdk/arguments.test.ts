@@ -73,6 +73,17 @@ describe("programmer errors", () => {
     expect(requests).toBe(before);
   });
 
+  it("a signal that is not an AbortSignal fails before any request", async () => {
+    const c = client({ agentId: "someone", agentToken: "t".repeat(32) });
+    const before = requests;
+    const signal = "soon" as unknown as AbortSignal;
+    expectInvalid(await c.get("x", { signal }).catch((e) => e), /signal must be an AbortSignal/);
+    expectInvalid(await c.listAll({}, { signal }).catch((e) => e), /signal must be an AbortSignal/);
+    expect(() => c.startHeartbeats({ signal })).toThrow(/signal must be an AbortSignal/);
+    expect(() => c.subscribe({ signal })).toThrow(/signal must be an AbortSignal/);
+    expect(requests).toBe(before);
+  });
+
   it("subscribe() throws at once for options no request could make right", () => {
     const c = client();
     const before = requests;
