@@ -37,6 +37,8 @@ export function normalizeBaseUrl(url: string): string {
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw invalidArgument(`${JSON.stringify(url)} is not an http(s) URL`);
   }
+  // fetch refuses such a URL on every call, which would read as `unreachable`; and a secret does not belong in a URL.
+  if (parsed.username || parsed.password) throw invalidArgument(`the url carries credentials: pass a token as \`token\` instead`);
   if (parsed.search || parsed.hash) throw invalidArgument(`${JSON.stringify(url)} has a query or fragment; give the registry's base URL`);
   return parsed.href.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
 }

@@ -32,6 +32,7 @@ describe("programmer errors", () => {
     ["not a url", /is not a URL/],
     ["ftp://127.0.0.1:8000", /not an http\(s\) URL/],
     ["http://127.0.0.1:8000/?x=1", /query or fragment/],
+    ["http://admin:secret@127.0.0.1:8000", /carries credentials/],
   ])("the constructor throws at once for url %j", (url, detail) => {
     let err: unknown;
     try {
