@@ -41,15 +41,16 @@ interface Answer {
 }
 
 /**
- * One request as written, with node:http: fetch would normalise `%2E%2E` path
- * segments away, which is exactly what some of these cases must send.
+ * One request with its path exactly as written: fetch (and node:http given a
+ * URL) would resolve `%2E%2E` segments away, which some of these cases must send.
  */
 function send(base: string, method: string, path: string, body?: string, token?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
     if (token) headers.authorization = `Bearer ${token}`;
-    const req = httpRequest(`${base}${path}`, { method, headers }, (res) => {
+    const { hostname, port } = new URL(base);
+    const req = httpRequest({ host: hostname, port, path, method, headers }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (text += c));
@@ -130,7 +131,8 @@ const cases: Case[] = [
   reg("metadata key of 200 characters", json(card("m6", { metadata: { ["k".repeat(200)]: 1 } })), "body.metadata"),
   reg("nested metadata key of 101 characters", json(card("m7", { metadata: { a: { ["k".repeat(101)]: 1 } } })), "body.metadata.a"),
   reg("metadata nested 2,000 levels deep", withRawMetadata("m8", nested(2000)), "body.metadata"),
-  reg("metadata nested 100,000 levels deep in arrays", withRawMetadata("m9", `${"[".repeat(100_000)}${"]".repeat(100_000)}`), "body.metadata"),
+  reg("metadata nested 2,000 levels deep in arrays (inside 4 KiB)", withRawMetadata("m9", `{"a":${"[".repeat(2000)}${"]".repeat(2000)}}`), "body.metadata"),
+  reg("metadata nested 30,000 levels deep in arrays", withRawMetadata("m11", `{"a":${"[".repeat(30_000)}${"]".repeat(30_000)}}`), "body.metadata"),
   reg("metadata nested 33 levels deep", withRawMetadata("m10", nested(33)), "body.metadata"),
   // Endpoints: the schemes an agent can listen on, and nothing else.
   reg("javascript: endpoint", json(card("e1", { endpoint: "javascript:alert(1)" })), "body.endpoint"),
@@ -160,7 +162,6 @@ const cases: Case[] = [
   query("list: q with ESC", "/api/v1/agents?q=a%1Bb", "query.q"),
   query("list: tag=%00", "/api/v1/agents?tag=%00", "query.tag"),
   query("list: skill=%00", "/api/v1/agents?skill=x%00", "query.skill"),
-  query("list: q with an unpaired surrogate", "/api/v1/agents?q=%ED%A0%80", "query.q"),
   query("list: offset beyond 2^64", "/api/v1/agents?offset=99999999999999999999", "query.offset"),
   query("list: offset=1e300", "/api/v1/agents?offset=1e300", "query.offset"),
   query("list: offset=-1", "/api/v1/agents?offset=-1", "query.offset"),
