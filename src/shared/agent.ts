@@ -36,8 +36,12 @@ export const AGENT_ID_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9_\\-:.]{1,100}$";
  */
 export const LINE_PATTERN = "^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
 
-/** Free text (descriptions, heartbeat messages, metadata strings): as a line, but tab and newline may appear. */
-export const TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
+/**
+ * Free text (descriptions, heartbeat messages, metadata strings): as a line,
+ * but tab and line breaks (LF, and CR for CRLF text) may appear. Readers that
+ * print it to a terminal escape them; the SSE frame keeps them inside JSON.
+ */
+export const TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
 
 /** The schemes an agent can listen on; a host must follow. */
 export const ENDPOINT_SCHEMES = ["http", "https", "ws", "wss", "grpc", "grpcs"] as const;
@@ -48,7 +52,7 @@ export const ENDPOINT_PATTERN = "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ww][Ss][Ss]?|[Gg][Rr
 export const PATTERN_MESSAGES: Record<string, string> = {
   [AGENT_ID_PATTERN]: "must be 1–100 letters, digits, _ - : . and not . or ..",
   [LINE_PATTERN]: "must not contain control characters (tab and newline included) or unpaired surrogates",
-  [TEXT_PATTERN]: "must not contain control characters other than tab and newline, or unpaired surrogates",
+  [TEXT_PATTERN]: "must not contain control characters other than tab, LF and CR, or unpaired surrogates",
   [ENDPOINT_PATTERN]: `must be an absolute ${ENDPOINT_SCHEMES.join(", ")} URL with a host`,
 };
 
@@ -64,7 +68,7 @@ export const AgentId = Type.String({
 
 /** A single-line string: no control characters. */
 export const Line = (options: { minLength?: number; maxLength: number; description?: string }) => Type.String({ ...options, pattern: LINE_PATTERN });
-/** Free text: tab and newline allowed, no other control characters. */
+/** Free text: tab, LF and CR allowed, no other control characters. */
 export const Text = (options: { maxLength: number; description?: string }) => Type.String({ ...options, pattern: TEXT_PATTERN });
 const Label = (max: number) => Line({ minLength: 1, maxLength: max });
 
@@ -97,7 +101,7 @@ const cardFields = {
       maxProperties: 32,
       "x-metadata-limits": METADATA_LIMITS,
       description:
-        "A small free-form object: at most 32 keys and 4 KiB as JSON, nested at most 32 levels; keys at any level 0–100 characters without control characters; strings as free text (tab and newline allowed)",
+        "A small free-form object: at most 32 keys and 4 KiB as JSON, nested at most 32 levels; keys at any level 0–100 characters without control characters; strings as free text (tab, LF and CR allowed)",
     }),
   ),
 };

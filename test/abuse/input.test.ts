@@ -117,7 +117,9 @@ const cases: Case[] = [
   reg("NUL in a skill tag", json(card("c8", { skills: [{ name: "s", description: "", tags: [`t${NUL}`] }] })), "body.skills[0].tags[0]"),
   reg("NUL in the endpoint", json(card("c9", { endpoint: `http://a.example/${NUL}` })), "body.endpoint"),
   reg("ESC in the name (terminal escape)", json(card("c10", { name: "\u001b[31mred" })), "body.name"),
-  reg("CR in the description", json(card("c11", { description: "over\rwrite" })), "body.description"),
+  reg("ESC in the description", json(card("c11", { description: "\u001b[2Jcleared" })), "body.description"),
+  reg("form feed in a skill description", json(card("c17", { skills: [{ name: "s", description: "a\fb" }] })), "body.skills[0].description"),
+  reg("CR in the name (single-line field)", json(card("c18", { name: "over\rwrite" })), "body.name"),
   reg("DEL in a tag", json(card("c12", { tags: ["a\u007f"] })), "body.tags[0]"),
   reg("C1 control (CSI) in the name", json(card("c13", { name: "a\u009b31m" })), "body.name"),
   reg("tab in the name (single-line field)", json(card("c14", { name: "a\tb" })), "body.name"),
@@ -235,11 +237,11 @@ describe("validation reports every fault of a request, up to 10", () => {
 });
 
 describe("inputs at the edges of the rules are accepted by both stores alike", () => {
-  it("free text keeps tab and newline; names keep any printable Unicode; metadata 32 levels deep; every allowed scheme", async () => {
+  it("free text keeps tab, LF and CR; names keep any printable Unicode; metadata 32 levels deep; every allowed scheme", async () => {
     const results: unknown[] = [];
     for (const t of targets) {
       const accepted = [
-        json(card("edge-text", { name: "Émile 🤖 agent", description: "line one\n\tline two", skills: [{ name: "résumé", description: "a\nb\tc" }] })),
+        json(card("edge-text", { name: "Émile 🤖 agent", description: "line one\r\n\tline two", skills: [{ name: "résumé", description: "a\nb\tc" }] })),
         withRawMetadata("edge-deep", nested(32)),
         json(card("edge-keys", { metadata: { ["k".repeat(100)]: { ["n".repeat(100)]: "tab\tand\nnewline ok" } } })),
         json(card("...", { endpoint: "grpc://agents.example:50051" })),
@@ -270,7 +272,7 @@ describe("inputs at the edges of the rules are accepted by both stores alike", (
     }
     expect(results[1]).toEqual(results[0]);
     const sqlite = results[0] as { cards: any[]; endpoints: string[]; messages: string[] };
-    expect(sqlite.cards.find((a) => a.id === "edge-text")).toMatchObject({ name: "Émile 🤖 agent", description: "line one\n\tline two" });
+    expect(sqlite.cards.find((a) => a.id === "edge-text")).toMatchObject({ name: "Émile 🤖 agent", description: "line one\r\n\tline two" });
     expect(sqlite.endpoints).toEqual(["grpc://agents.example:50051", "grpcs://agents.example"]);
     expect(sqlite.messages).toContain("queue:\n\t12 waiting");
   });

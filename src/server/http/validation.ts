@@ -10,7 +10,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
-import { LINE_PATTERN, TEXT_PATTERN } from "../../shared/agent.js";
+import { LINE_PATTERN, PATTERN_MESSAGES, TEXT_PATTERN } from "../../shared/agent.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -45,7 +45,7 @@ export function metadataFaults(value: unknown, limits: MetadataLimits): Fault[] 
   while (stack.length && faults.length < MAX_FAULTS) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === "string") {
-      if (!textRe.test(value)) faults.push({ path, message: "must not contain control characters other than tab and newline, or unpaired surrogates" });
+      if (!textRe.test(value)) faults.push({ path, message: PATTERN_MESSAGES[TEXT_PATTERN] });
       continue;
     }
     if (value === null || typeof value !== "object") continue;
