@@ -149,6 +149,7 @@ const cases: Case[] = [
   { ...reg("NUL in the name, on the register alias", json(card("c20", { name: NUL })), "body.name"), path: "/api/v1/agents/register" },
   // Updates.
   patch("PATCH: NUL in the name", { name: `x${NUL}` }, "body.name"),
+  patch("PATCH: NUL in the provider (a string or null)", { provider: NUL }, "body.provider"),
   patch("PATCH: ESC in the version", { version: "\u001b]0;pwned\u0007" }, "body.version"),
   patch("PATCH: javascript: endpoint", { endpoint: "javascript:alert(1)" }, "body.endpoint"),
   patch("PATCH: metadata key of 200 characters", { metadata: { ["k".repeat(200)]: 1 } }, "body.metadata"),

@@ -60,7 +60,7 @@ export function metadataFaults(value: unknown, limits: MetadataLimits): Fault[] 
         else children.push({ value: item, path: path + pointer(key), depth: depth + 1 });
       }
     }
-    // Reversed onto the stack so faults come out in document order.
+    // Reversed onto the stack so values are visited in document order.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return faults.slice(0, MAX_FAULTS);
