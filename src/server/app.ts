@@ -19,6 +19,7 @@ import { AppError } from "./errors.js";
 import { Hub } from "./events/hub.js";
 import { Tailer } from "./events/tailer.js";
 import { agentsRoutes } from "./http/agents-routes.js";
+import { allowedMethods } from "./http/allowed-methods.js";
 import { bearerOf } from "./http/auth.js";
 import { eventsRoutes } from "./http/events-routes.js";
 import { errorHandler, problem, sendProblem } from "./http/problem.js";
@@ -171,6 +172,10 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
   }
   http.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0];
+    const allow = allowedMethods(http, request.url);
+    if (allow.length) {
+      return sendProblem(reply, problem("method_not_allowed", `${path} answers ${allow.join(", ")}, not ${request.method}`), { Allow: allow.join(", ") });
+    }
     const isApi = path.startsWith("/api/") || path === "/api";
     if (request.method === "GET" && !isApi) {
       if (hasWeb) return reply.header("Cache-Control", "no-cache").sendFile("index.html");

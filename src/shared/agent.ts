@@ -20,22 +20,62 @@ export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
 export const TRUST_TIERS = ["elite", "reliable", "experimental"] as const;
 export type TrustTier = (typeof TRUST_TIERS)[number];
 
-export const AGENT_ID_PATTERN = "^[A-Za-z0-9_\\-:.]{1,100}$";
+/**
+ * Ids travel in URL paths, so `.` and `..` are refused: clients resolve them
+ * as dot segments and the agent could never be addressed.
+ */
+export const AGENT_ID_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9_\\-:.]{1,100}$";
+
+/**
+ * Single-line text (names, versions, tags, provider, skill names, query
+ * filters): no control characters (U+0000–U+001F, U+007F–U+009F) and no
+ * unpaired surrogates. NUL is refused by PostgreSQL and truncates matching in
+ * SQLite; escapes and CR repaint terminals; an unpaired surrogate is not UTF-8.
+ * Both validators compile patterns in unicode mode, where a surrogate pair is
+ * one code point and only an unpaired half falls in D800–DFFF.
+ */
+export const LINE_PATTERN = "^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
+
+/**
+ * Free text (descriptions, heartbeat messages, metadata strings): as a line,
+ * but tab and line breaks (LF, and CR for CRLF text) may appear. Readers that
+ * print it to a terminal escape them; the SSE frame keeps them inside JSON.
+ */
+export const TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
+
+/** The schemes an agent can listen on; a host must follow. */
+export const ENDPOINT_SCHEMES = ["http", "https", "ws", "wss", "grpc", "grpcs"] as const;
+// Schemes are case-insensitive; JSON Schema patterns take no flags.
+export const ENDPOINT_PATTERN = "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ww][Ss][Ss]?|[Gg][Rr][Pp][Cc][Ss]?)://[^/?#]";
+
+/** What a field that fails one of the patterns above is told. */
+export const PATTERN_MESSAGES: Record<string, string> = {
+  [AGENT_ID_PATTERN]: "must be 1–100 letters, digits, _ - : . and not . or ..",
+  [LINE_PATTERN]: "must not contain control characters (tab and newline included) or unpaired surrogates",
+  [TEXT_PATTERN]: "must not contain control characters other than tab, LF and CR, or unpaired surrogates",
+  [ENDPOINT_PATTERN]: `must be an absolute ${ENDPOINT_SCHEMES.join(", ")} URL with a host`,
+};
+
+/** Limits of `metadata`, checked in one iterative walk (src/server/http/validation.ts), never by recursion. */
+export const METADATA_LIMITS = { maxDepth: 32, maxKeyLength: 100 } as const;
 
 export const AgentId = Type.String({
   minLength: 1,
   maxLength: 100,
   pattern: AGENT_ID_PATTERN,
-  description: "1–100 characters: letters, digits, `_ - : .`",
+  description: "1–100 characters: letters, digits, `_ - : .`; not `.` or `..`",
 });
 
-const Label = (max: number, description?: string) =>
-  Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
+/** A single-line string: no control characters. */
+export const Line = (options: { minLength?: number; maxLength: number; description?: string }) => Type.String({ ...options, pattern: LINE_PATTERN });
+/** Free text: tab, LF and CR allowed, no other control characters. */
+export const Text = (options: { maxLength: number; description?: string }) => Type.String({ ...options, pattern: TEXT_PATTERN });
+const Label = (max: number) => Line({ minLength: 1, maxLength: max });
 
 export const Skill = Type.Object(
   {
     name: Label(100),
-    description: Type.String({ maxLength: 1000 }),
+    description: Text({ maxLength: 1000 }),
     tags: Type.Optional(Type.Array(Label(50), { maxItems: 20 })),
   },
   { additionalProperties: false },
@@ -45,16 +85,23 @@ export type Skill = Static<typeof Skill>;
 const cardFields = {
   name: Label(200),
   version: Label(50),
-  description: Type.String({ maxLength: 2000 }),
-  endpoint: Type.String({ format: "uri", maxLength: 2000, description: "Where the agent listens (an absolute URL)" }),
+  description: Text({ maxLength: 2000 }),
+  endpoint: Type.String({
+    format: "uri",
+    maxLength: 2000,
+    pattern: ENDPOINT_PATTERN,
+    description: `Where the agent listens: an absolute ${ENDPOINT_SCHEMES.join(", ")} URL`,
+  }),
   protocol: Type.Enum([...PROTOCOLS]),
   skills: Type.Array(Skill, { maxItems: 100, description: "Skill names are unique within an agent" }),
   tags: Type.Array(Label(50), { maxItems: 50 }),
-  provider: Type.Optional(Type.String({ maxLength: 200 })),
+  provider: Type.Optional(Line({ maxLength: 200 })),
   metadata: Type.Optional(
-    Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
+    Type.Record(Type.String(), Type.Unknown(), {
       maxProperties: 32,
-      description: "A small free-form object (at most 32 keys and 4 KiB as JSON)",
+      "x-metadata-limits": METADATA_LIMITS,
+      description:
+        "A small free-form object: at most 32 keys and 4 KiB as JSON, nested at most 32 levels; keys at any level 0–100 characters without control characters; strings as free text (tab, LF and CR allowed)",
     }),
   ),
 };
@@ -130,7 +177,7 @@ export interface Agent {
 export const Heartbeat = Type.Object(
   {
     status: Type.Optional(Type.Enum([...REPORTED_STATUSES])),
-    message: Type.Optional(Type.String({ maxLength: 500 })),
+    message: Type.Optional(Text({ maxLength: 500 })),
   },
   { additionalProperties: false },
 );
@@ -149,19 +196,26 @@ export const InvocationReport = Type.Object(
 );
 export type InvocationReport = Static<typeof InvocationReport>;
 
+/**
+ * Upper bound of every numeric query parameter without a smaller one (offset,
+ * event ids): the largest integer a JSON number holds exactly, well inside
+ * both stores' 64-bit integers, so no value reaches a store it would overflow.
+ */
+export const MAX_QUERY_INTEGER = Number.MAX_SAFE_INTEGER;
+
 export const LIST_SORTS = ["trust_score", "updated_at", "created_at", "name"] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
 
 export const ListQuery = Type.Object(
   {
     health: Type.Optional(Type.Enum([...HEALTH_STATUSES], { description: "Only agents in this health status" })),
-    tag: Type.Optional(Type.String({ maxLength: 50 })),
-    skill: Type.Optional(Type.String({ maxLength: 100 })),
-    q: Type.Optional(Type.String({ maxLength: 200, description: "Text search over id, name, description, tags and skills" })),
+    tag: Type.Optional(Line({ maxLength: 50 })),
+    skill: Type.Optional(Line({ maxLength: 100 })),
+    q: Type.Optional(Line({ maxLength: 200, description: "Text search over id, name, description, tags and skills" })),
     sort: Type.Optional(Type.Enum([...LIST_SORTS])),
     order: Type.Optional(Type.Enum(["asc", "desc"])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_QUERY_INTEGER })),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Type, type Static } from "typebox";
+import { Line, MAX_QUERY_INTEGER } from "../../shared/agent.js";
 import { EVENT_TYPES, isEventType, type EventHistory, type EventType } from "../../shared/events.js";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
@@ -14,8 +15,8 @@ import { SSE_HEAD, SocketSink } from "./sse-sink.js";
 
 const StreamQuery = Type.Object(
   {
-    types: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 20, description: `Comma-separated event types: ${EVENT_TYPES.join(", ")}` })),
-    agent_id: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: "Only events of these agents (repeatable)" })),
+    types: Type.Optional(Type.Array(Line({ maxLength: 200 }), { maxItems: 20, description: `Comma-separated event types: ${EVENT_TYPES.join(", ")}` })),
+    agent_id: Type.Optional(Type.Array(Line({ maxLength: 100 }), { maxItems: 100, description: "Only events of these agents (repeatable)" })),
     last_event_id: Type.Optional(Type.String({ maxLength: 20, description: "Resume after this id (the Last-Event-ID header wins)" })),
   },
   { additionalProperties: false },
@@ -23,7 +24,7 @@ const StreamQuery = Type.Object(
 
 const HistoryQuery = Type.Object(
   {
-    after: Type.Optional(Type.Integer({ minimum: 0, description: "Events with an id greater than this (default 0)" })),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_QUERY_INTEGER, description: "Events with an id greater than this (default 0)" })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "Default 100" })),
     types: StreamQuery.properties.types,
     agent_id: StreamQuery.properties.agent_id,

@@ -5,6 +5,7 @@
  * logged with its stack and answered as a plain 500 that leaks nothing.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { PATTERN_MESSAGES } from "../../shared/agent.js";
 import { PROBLEMS, PROBLEM_CONTENT_TYPE, problemType, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
 import { AppError } from "../errors.js";
 
@@ -38,7 +39,7 @@ function messageOf(e: AjvError): string {
   if (e.keyword === "additionalProperties") return "is not a known field";
   if (e.keyword === "required") return "is required";
   if (e.keyword === "format") return `must be a valid ${e.params.format === "uri" ? "absolute URL" : e.params.format}`;
-  if (e.keyword === "pattern") return "contains characters that are not allowed (letters, digits, _ - : . only)";
+  if (e.keyword === "pattern") return PATTERN_MESSAGES[String(e.params.pattern)] ?? "contains characters that are not allowed";
   if (e.keyword === "anyOf" || e.keyword === "enum" || e.keyword === "const") return "is not one of the allowed values";
   return e.message ?? "is not valid";
 }
