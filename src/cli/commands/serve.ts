@@ -4,8 +4,9 @@
  * process, so a newcomer sees a living dashboard at once.
  */
 import type { RunningServer } from "../../server/start.js";
+import { SETTINGS } from "../../server/config.js";
 import { runServe, ServeArgsError } from "../../server/serve.js";
-import { parseArgsUsageError } from "../args.js";
+import { attachDashValues, parseArgsUsageError } from "../args.js";
 import { runSimulation } from "../sim/simulation.js";
 import type { Io } from "../io.js";
 
@@ -19,7 +20,12 @@ Demo:
 
 export async function serveCommand(argv: string[], io: Io): Promise<number | null> {
   const demo = argv.includes("--demo");
-  const rest = argv.filter((a) => a !== "--demo");
+  // `--port -5` reaches the setting's own check ("invalid --port"), as the other commands' values do.
+  const flags = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: "string" as const }]));
+  const rest = attachDashValues(
+    argv.filter((a) => a !== "--demo"),
+    { ...flags, help: { type: "boolean", short: "h" } },
+  );
   const running = (await runServe(rest, io.env).catch((err) => {
     throw err instanceof ServeArgsError ? parseArgsUsageError(err.cause, "serve") : err;
   })) as RunningServer | null;
