@@ -109,7 +109,7 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
   const lines = table<Agent>(
     cleanDeep(list.agents),
     [
-      { title: "ID", text: (a) => a.id, max: 40, min: 16, paint: (c) => style.bold(c) },
+      { title: "ID", text: (a) => a.id, max: 40, min: 24, paint: (c) => style.bold(c) },
       { title: "NAME", text: (a) => a.name, max: 28, min: 10 },
       { title: "HEALTH", text: (a) => a.health_status, paint: (c, a) => c.replace(a.health_status, paintHealth(style, a.health_status)) },
       { title: "TRUST", text: (a) => `${score(a.trust_score)} ${a.trust_tier}`, paint: (c, a) => c.replace(a.trust_tier, paintTier(style, a.trust_tier)) },

@@ -12,6 +12,13 @@ function elapsed(ms: number): string {
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
+/** `1234567` → `1.2M`, `123000` → `123k`: for the narrow wordings. */
+function short(n: number): string {
+  if (n < 10_000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 100_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
 /**
  * One line of counters, at most `width` columns (a terminal's width; the line is
  * rewritten in place, and a line that wraps leaves a copy behind at each
@@ -35,8 +42,14 @@ export function progressLine(s: SimulationSummary, style: Style, width = Infinit
       elapsed(s.elapsed_ms),
       `${s.registered}/${s.agents} agents`,
       `${style.green(`${st.healthy} ok`)} ${style.yellow(`${st.degraded} deg`)} ${style.red(`${st.unhealthy} unh`)} ${style.magenta(`${st.silent} off`)}`,
-      `${s.heartbeats} hb`,
-      `${sum(s.reports)} rep`,
+      `${short(s.heartbeats)} hb`,
+      `${short(sum(s.reports))} rep`,
+      err(`${errors} err`),
+    ],
+    [
+      elapsed(s.elapsed_ms),
+      `${s.registered}/${s.agents} agents`,
+      `${style.green(`${st.healthy} ok`)} ${style.yellow(`${st.degraded} deg`)} ${style.red(`${st.unhealthy} unh`)} ${style.magenta(`${st.silent} off`)}`,
       err(`${errors} err`),
     ],
     [elapsed(s.elapsed_ms), `${s.registered}/${s.agents}`, `${style.green(String(st.healthy))}/${style.yellow(String(st.degraded))}/${style.red(String(st.unhealthy))}/${style.magenta(String(st.silent))}`, err(`${errors} err`)],
