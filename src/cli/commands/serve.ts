@@ -6,7 +6,8 @@
 import type { RunningServer } from "../../server/start.js";
 import { SETTINGS } from "../../server/config.js";
 import { runServe, ServeArgsError } from "../../server/serve.js";
-import { attachDashValues, parseArgsUsageError } from "../args.js";
+import { clean } from "../../shared/terminal.js";
+import { attachDashValues, oneLine, parseArgsUsageError } from "../args.js";
 import { runSimulation } from "../sim/simulation.js";
 import type { Io } from "../io.js";
 
@@ -46,8 +47,8 @@ function startDemo(running: RunningServer, io: Io): void {
     registrationToken: running.config.registrationToken ?? undefined,
   });
   sim.ready.then(
-    () => io.err.write(`demo: ${sim.summary.registered} simulated agents running (seed ${sim.summary.seed}); open ${running.url}/\n`),
-    (err) => io.err.write(`demo: the simulated fleet could not start: ${(err as Error).message}\n`),
+    () => io.err.write(`agentmesh serve: demo: ${sim.summary.registered} simulated agents running (seed ${sim.summary.seed}); open ${running.url}/\n`),
+    (err) => io.err.write(`agentmesh serve: demo: the simulated fleet could not start: ${clean(oneLine((err as Error).message))}\n`),
   );
   // runServe's signal handler calls running.close(): deregister the fleet first,
   // while the server still accepts requests.

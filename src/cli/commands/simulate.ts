@@ -32,11 +32,14 @@ Flags:
                                printed in the summary)
   --rate <n>                   Invocation reports per second across the fleet
                                (default: a quarter of the fleet size, at least 1)
-  --duration <time>            Stop after this long, e.g. 30s, 5m (default: until Ctrl-C)
+  --duration <time>            Stop after this long, e.g. 30s, 5m, 1m30s (default: until Ctrl-C)
   --keep                       Leave the agents registered at the end (they go offline)
   --registration-token <tok>   If the registry requires one (env AGENTMESH_REGISTRATION_TOKEN)
-  --json                       Print the final summary as JSON on stdout
+  --json                       Print the final summary as JSON on stdout (snake_case, like the API)
   -q, --quiet                  No progress line
+
+Registrations are paced under the server's rate limit; a 429 is waited out
+(Retry-After) and counted on the summary's "rate limit" line, not as an error.
 
 With --token set to the admin token, agents left behind by an earlier run of the
 same seed (e.g. with --keep) are replaced instead of refused.
