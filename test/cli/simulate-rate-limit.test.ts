@@ -7,8 +7,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../helpers.js";
-import { run } from "./support.js";
+import { startTestServer, waitFor, type TestServer } from "../helpers.js";
+import { cli } from "./support.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -23,9 +23,14 @@ async function agentsLeft(url: string): Promise<number> {
 describe("agentmesh simulate under a rate limit", () => {
   it("--agents 50 against the default limit (20 writes/s) registers all 50 with no error", async () => {
     server = await startTestServer({ rateLimit: "20" });
-    const r = await run(["simulate", "--agents", "50", "--seed", "rl50", "--duration", "8s", "--json", "--url", server.url]);
-    expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const url = server.url;
+    const sim = cli(["simulate", "--agents", "50", "--seed", "rl50", "--json", "--url", url]);
+    await waitFor(async () => {
+      const list = await fetch(`${url}/api/v1/agents?tag=simulated&limit=100`).then((r) => r.json());
+      return list.total === 50 && list.agents.every((a: { last_heartbeat_at: string | null }) => a.last_heartbeat_at !== null);
+    }, "all fifty agents to register and heartbeat", 60_000);
+    expect(await sim.stop("SIGINT"), sim.stderr).toBe(0);
+    const summary = JSON.parse(sim.stdout);
     expect(summary).toMatchObject({ agents: 50, registered: 50, deregistered: 50, failed_registrations: [], errors: {} });
     expect(summary.heartbeats).toBeGreaterThanOrEqual(50);
     expect(await agentsLeft(server.url)).toBe(0);
@@ -61,9 +66,10 @@ describe("agentmesh simulate under a rate limit", () => {
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-      const r = await run(["simulate", "--agents", "8", "--seed", "rl8", "--duration", "3s", "--json", "--url", url]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ registered: 8, deregistered: 8, rate_limited: 4, errors: {}, failed_registrations: [] });
+      const sim = cli(["simulate", "--agents", "8", "--seed", "rl8", "--json", "--url", url]);
+      await waitFor(async () => (await agentsLeft(upstream)) === 8, "all eight agents to register");
+      expect(await sim.stop("SIGINT"), sim.stderr).toBe(0);
+      expect(JSON.parse(sim.stdout)).toMatchObject({ registered: 8, deregistered: 8, rate_limited: 4, errors: {}, failed_registrations: [] });
       expect([...retriedAt.keys()].sort()).toEqual([...refusedAt.keys()].sort());
       // Sent again no sooner than the server asked.
       for (const [id, at] of refusedAt) expect(retriedAt.get(id)! - at, id).toBeGreaterThanOrEqual(1000);
