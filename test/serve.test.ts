@@ -24,7 +24,7 @@ describe("agentmesh serve", () => {
     const dir = tempDir();
     const bad = run(["serve", "--offline-after", "soon"], dir);
     expect(await bad.exited).toBe(1);
-    expect(bad.out.stderr.trim()).toBe('agentmesh: invalid --offline-after: "soon" is not a duration such as 500ms, 30s, 5m or 1h');
+    expect(bad.out.stderr.trim()).toBe('agentmesh serve: invalid --offline-after: "soon" is not a duration such as 500ms, 30s, 5m, 1h or 1m30s');
     const badEnv = run(["serve"], dir, { AGENTMESH_PORT: "http" });
     expect(await badEnv.exited).toBe(1);
     expect(badEnv.out.stderr).toContain("invalid --port");

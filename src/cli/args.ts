@@ -6,6 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AgentMeshError } from "../sdk/errors.js";
+import { DURATION_EXAMPLES, MAX_TIMER_MS, parseDuration } from "../shared/duration.js";
 
 export const DEFAULT_URL = "http://127.0.0.1:8000";
 
@@ -64,12 +65,49 @@ export function parse<O extends Record<string, OptionSpec>>(
   options: O,
   allowPositionals = false,
 ): { values: Values<O & typeof COMMON_OPTIONS>; positionals: string[] } {
+  const all = { ...COMMON_OPTIONS, ...options } as NonNullable<ParseArgsConfig["options"]>;
   try {
-    const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options } as ParseArgsConfig["options"], allowPositionals, strict: true });
+    const parsed = parseArgs({ args: attachDashValues(argv, all), options: all, allowPositionals, strict: true });
     return parsed as unknown as { values: Values<O & typeof COMMON_OPTIONS>; positionals: string[] };
   } catch (err) {
     throw parseArgsUsageError(err, command);
   }
+}
+
+/**
+ * parseArgs refuses `--since -5` as ambiguous and the user would be told the flag
+ * needs a value; joined as `--since=-5` the value reaches its own check and is
+ * reported as invalid. A next word that is itself a known flag stays a flag.
+ */
+export function attachDashValues(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): string[] {
+  const takesValue = new Set<string>();
+  const known = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    known.add(`--${name}`);
+    if (o.short) known.add(`-${o.short}`);
+    if (o.type === "string") {
+      takesValue.add(`--${name}`);
+      if (o.short) takesValue.add(`-${o.short}`);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(word) && next !== undefined && next.startsWith("-") && next !== "--" && !known.has(next.split("=")[0])) {
+      out.push(`${word.startsWith("--") ? word : `--${shortToLong(word, options)}`}=${next}`);
+      i++;
+    } else out.push(word);
+  }
+  return out;
+}
+
+function shortToLong(short: string, options: NonNullable<ParseArgsConfig["options"]>): string {
+  return Object.entries(options).find(([, o]) => `-${o.short}` === short)?.[0] ?? short.slice(1);
 }
 
 /** node:util parseArgs' error as a one-line usage error ("unknown option --x", "option --port needs a value"). */
@@ -109,15 +147,13 @@ export function oneOf<T extends string>(value: string | undefined, allowed: read
   return value as T;
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `30s`, `5m`, `1h` → ms (as the server's flags write durations). */
-export function durationOption(value: string | undefined, flag: string, command: string): number | undefined {
+/** A duration flag, read as `agentmesh serve` reads its settings (`500ms`, `30s`, `1m30s`, `2d`) → ms. */
+export function durationOption(value: string | undefined, flag: string, command: string, max = MAX_TIMER_MS): number | undefined {
   if (value === undefined) return undefined;
-  const m = DURATION.exec(value.trim());
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`--${flag} must be a duration such as 30s, 5m or 1h, got ${JSON.stringify(value)}`, command);
-  return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) throw new UsageError(`--${flag} must be a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(value)}`, command);
+  if (ms > max) throw new UsageError(`--${flag} must be at most ${Math.floor(max / 86_400_000)} days, got ${JSON.stringify(value)}`, command);
+  return ms;
 }
 
 /** The one line printed for a failure, saying what to do about it where we can. */

@@ -5,8 +5,9 @@
 import { colorEnabled, createStyle, type Style } from "./style.js";
 
 export interface Io {
-  out: NodeJS.WritableStream & { isTTY?: boolean };
-  err: NodeJS.WritableStream & { isTTY?: boolean };
+  /** `columns` is the terminal's width when the stream is one. */
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
 }
 

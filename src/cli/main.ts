@@ -2,6 +2,7 @@
  * Entry point of the `agentmesh` binary (bin/agentmesh.js imports the build of
  * this file). The work is in run.ts.
  */
+import { clean } from "../shared/terminal.js";
 import { oneLine } from "./args.js";
 import { main } from "./run.js";
 
@@ -17,7 +18,8 @@ main(process.argv.slice(2)).then(
     if (code !== null) setTimeout(() => process.exit(code), 2000).unref();
   },
   (err) => {
-    process.stderr.write(`agentmesh: ${oneLine(String((err as Error)?.message ?? err))}\n`);
+    const command = /^[a-z]+$/.test(process.argv[2] ?? "") ? ` ${process.argv[2]}` : "";
+    process.stderr.write(`agentmesh${command}: ${clean(oneLine(String((err as Error)?.message ?? err)))}\n`);
     process.exit(1);
   },
 );

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { COMMON_HELP, describeError, oneLine, UsageError, DEFAULT_URL } from "./args.js";
+import { clean } from "../shared/terminal.js";
 import { processIo, type Io } from "./io.js";
 
 export const MAIN_HELP = `agentmesh — a registry for AI agents that pushes every change as it happens
@@ -66,15 +67,16 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } catch (err) {
     if (err instanceof UsageError) {
       const help = err.command ? `agentmesh ${err.command} --help` : "agentmesh --help";
-      io.err.write(`agentmesh${err.command ? ` ${err.command}` : ""}: ${oneLine(err.message)} (see ${help})\n`);
+      io.err.write(`agentmesh${err.command ? ` ${err.command}` : ""}: ${clean(oneLine(err.message))} (see ${help})\n`);
       return 2;
     }
     if ((err as Error)?.name === "ConfigError") {
-      io.err.write(`agentmesh: ${oneLine((err as Error).message)}\n`);
+      io.err.write(`agentmesh ${command}: ${clean(oneLine((err as Error).message))}\n`);
       return 1;
     }
     const ctx = { url: urlFlag(rest) ?? url, token: undefined };
-    io.err.write(`agentmesh ${command}: ${oneLine(describeError(err, { ...ctx, token: tokenGiven(rest, io.env) }))}\n`);
+    // The detail may quote the server's text (a problem's detail): shown, never obeyed.
+    io.err.write(`agentmesh ${command}: ${clean(oneLine(describeError(err, { ...ctx, token: tokenGiven(rest, io.env) })))}\n`);
     return 1;
   }
 }

@@ -7,6 +7,9 @@
  */
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { DURATION_EXAMPLES, parseDuration } from "../shared/duration.js";
+
+export { parseDuration };
 
 export interface Config {
   port: number;
@@ -33,6 +36,8 @@ export interface Config {
   bodyLimitBytes: number;
   trustStep: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `json` lines, readable `pretty` lines, or `auto`: pretty when stdout is a terminal. */
+  logFormat: "auto" | "json" | "pretty";
   /** Directory of the built dashboard, or null to serve none. */
   webRoot: string | null;
   /** PostgreSQL pool size (ignored for SQLite). */
@@ -44,7 +49,7 @@ export interface Config {
   trustProxy: string[];
 }
 
-type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "path" | "addresses";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses";
 
 interface Setting {
   key: keyof Config;
@@ -76,6 +81,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "bodyLimitBytes", flag: "body-limit", kind: "int", default: "65536", help: "Largest accepted request body, in bytes" },
   { key: "trustStep", flag: "trust-step", kind: "number", default: "0.01", help: "Smallest trust move that is published" },
   { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },
+  { key: "logFormat", flag: "log-format", kind: "format", default: "auto", help: "json, pretty, or auto: pretty on a terminal, JSON lines otherwise" },
   { key: "webRoot", flag: "web-root", kind: "path", default: "", help: "Directory of the built dashboard (default: the package's web/dist)" },
   { key: "dbPoolSize", flag: "db-pool-size", kind: "int", default: "10", help: "PostgreSQL connections per instance" },
   {
@@ -97,16 +103,7 @@ export class ConfigError extends Error {
   }
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `500ms`, `30s`, `5m`, `1h`, `2d` → milliseconds. */
-export function parseDuration(text: string): number | null {
-  const m = DURATION.exec(text.trim());
-  if (!m) return null;
-  return Math.round(Number(m[1]) * UNIT_MS[m[2]]);
-}
-
+const LOG_FORMATS = ["auto", "json", "pretty"];
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
 
@@ -141,12 +138,12 @@ function convert(s: Setting, raw: string): unknown {
     }
     case "delay": {
       const ms = raw.trim() === "0" ? 0 : parseDuration(raw);
-      if (ms === null) fail("is not a duration such as 0, 5ms or 1s");
+      if (ms === null) fail("is not 0 or a duration such as 5ms or 1s");
       return ms;
     }
     case "duration": {
       const ms = parseDuration(raw);
-      if (ms === null || ms <= 0) fail("is not a duration such as 500ms, 30s, 5m or 1h");
+      if (ms === null || ms <= 0) fail(`is not a duration such as ${DURATION_EXAMPLES}`);
       return ms;
     }
     case "token": {
@@ -156,6 +153,9 @@ function convert(s: Setting, raw: string): unknown {
     }
     case "level":
       if (!LEVELS.includes(raw)) fail(`is not one of ${LEVELS.join(", ")}`);
+      return raw;
+    case "format":
+      if (!LOG_FORMATS.includes(raw)) fail(`is not one of ${LOG_FORMATS.join(", ")}`);
       return raw;
     case "path":
       return raw === "" ? "" : resolve(raw);

@@ -5,6 +5,7 @@
 import { pino, type Logger } from "pino";
 import { createApp, type App } from "./app.js";
 import { loadConfig, type Config, type ConfigInput } from "./config.js";
+import { prettyDestination } from "./pretty-log.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 
@@ -25,15 +26,37 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+// Fastify announces each address it listens on; `agentmesh serve` says it once, with
+// the dashboard and docs, so Fastify's line is given this text and dropped.
+const FASTIFY_LISTENING = "\0fastify-listening";
+
+/** The server's logger on stdout: JSON lines, or readable lines on a terminal (`--log-format`). */
+export function createLogger(config: Pick<Config, "logLevel" | "logFormat">, env: Record<string, string | undefined> = process.env, out: NodeJS.WriteStream = process.stdout): Logger {
+  const pretty = config.logFormat === "pretty" || (config.logFormat === "auto" && out.isTTY === true);
+  const options = {
+    level: config.logLevel,
+    base: { service: "agentmesh" },
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
+        if (args[0] === FASTIFY_LISTENING) return;
+        method.apply(this, args);
+      },
+    },
+  };
+  if (!pretty) return pino(options);
+  const colour = out.isTTY === true && !env.NO_COLOR;
+  return pino(options, prettyDestination(out, colour));
+}
+
 export async function startServer(overrides: ConfigInput = {}, options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig({ flags: overrides, env: options.env ?? {} });
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "agentmesh" } });
+  const logger = options.logger ?? createLogger(config, options.env);
   const store = await openStore(config, logger);
   try {
     await store.migrate();
     const app = await createApp({ config, store, clock: { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000 });
     await app.start();
-    await app.http.listen({ port: config.port, host: config.host });
+    await app.http.listen({ port: config.port, host: config.host, ...(options.logger ? {} : { listenTextResolver: () => FASTIFY_LISTENING }) });
     const address = app.http.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;

@@ -87,7 +87,9 @@ describe.concurrent("agentmesh agents", () => {
     expect(lines[0]).toMatch(/^ID\s+NAME\s+HEALTH\s+TRUST\s+HEARTBEAT\s+VERSION\s+PROTOCOL\s+TAGS$/);
     expect(lines[1]).toMatch(/^cli-alpha\s+Alpha\s+degraded\s+0\.\d\d \w+\s+\d+s ago\s+1\.0\.0\s+http\s+nlp$/);
     expect(lines[2]).toMatch(/^cli-beta\s+Beta\s+unknown\s+0\.50 reliable\s+never/);
-    expect(lines.at(-1)).toBe("1–2 of 2 agents");
+    // A pipe gets the header and the rows; the footer is for the person, on stderr.
+    expect(lines).toHaveLength(3);
+    expect(r.stderr).toBe("1–2 of 2 agents\n");
     expect(r.stdout).not.toContain("\x1b[");
 
     const degraded = await run(["agents", "--health", "degraded"], env);
@@ -95,8 +97,10 @@ describe.concurrent("agentmesh agents", () => {
     expect(degraded.stdout).not.toContain("cli-beta");
     const sorted = await run(["agents", "--sort", "name", "--order", "desc", "--limit", "1"], env);
     expect(sorted.stdout).toContain("cli-beta");
-    expect(sorted.stdout).toContain("1–1 of 2 agents (next page: --offset 1)");
-    expect((await run(["agents", "--tag", "none-such"], env)).stdout).toBe("no agents match\n");
+    expect(sorted.stderr).toContain("1–1 of 2 agents (next page: --offset 1)");
+    const none = await run(["agents", "--tag", "none-such"], env);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toBe("no agents match\n");
   });
 
   it("colours when forced, and --json prints the API's answer", async () => {

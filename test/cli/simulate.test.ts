@@ -62,7 +62,7 @@ describe("agentmesh simulate", () => {
 
     expect(await sim.stop("SIGINT")).toBe(0);
     const summary = JSON.parse(sim.stdout);
-    expect(summary).toMatchObject({ seed: "42", agents: 5, registered: 5, deregistered: 5, failedRegistrations: [] });
+    expect(summary).toMatchObject({ seed: "42", agents: 5, registered: 5, deregistered: 5, failed_registrations: [] });
     expect(summary.heartbeats).toBeGreaterThan(5);
     expect(summary.reports.success + summary.reports.failure + summary.reports.timeout).toBeGreaterThan(0);
     const list = await getJson(`${server.url}/api/v1/agents?tag=simulated&limit=1000`);
@@ -81,7 +81,7 @@ describe("agentmesh simulate", () => {
     // The tokens of the kept agents died with that process: without the admin token, the ids are taken.
     const b = await run(["simulate", "-n", "3", "--seed", "kept", "--duration", "1s", "--json", "--url", server.url]);
     expect(b.code).toBe(1);
-    expect(JSON.parse(b.stdout).failedRegistrations.map((f: { code: string }) => f.code)).toEqual(["agent_id_taken", "agent_id_taken", "agent_id_taken"]);
+    expect(JSON.parse(b.stdout).failed_registrations.map((f: { code: string }) => f.code)).toEqual(["agent_id_taken", "agent_id_taken", "agent_id_taken"]);
     expect(b.stderr.trim().split("\n").at(-1)).toBe(
       "agentmesh simulate: 3 of 3 agent ids are held by an earlier run of seed kept (left with --keep, or killed); pass the admin token (--token) to replace them, or use another --seed",
     );

@@ -5,7 +5,8 @@
 import { AgentMeshClient } from "../../sdk/client.js";
 import type { Agent, HealthStatus, ListQuery, ListSort } from "../../shared/agent.js";
 import { COMMON_HELP, common, intOption, oneOf, parse, UsageError } from "../args.js";
-import { relativeTime, score, table, truncate } from "../format.js";
+import { cleanDeep, terminalColumns } from "../../shared/terminal.js";
+import { quote, relativeTime, score, table, truncate } from "../format.js";
 import { styles, type Io } from "../io.js";
 import { paintHealth, paintTier, type Style } from "../style.js";
 
@@ -73,7 +74,8 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
     const listOnly = ["health", "tag", "skill", "search", "sort", "order", "limit", "offset"].filter((k) => values[k as keyof typeof values] !== undefined);
     if (listOnly.length) throw new UsageError(`--${listOnly[0]} applies to the list, not to show`, "agents");
     const [agent, health, trust] = await Promise.all([client.get(rest[0]), client.health(rest[0]), client.trust(rest[0])]);
-    io.out.write(values.json ? `${JSON.stringify({ agent, health, trust }, null, 2)}\n` : `${showLines(agent, health, trust, style).join("\n")}\n`);
+    // --json is what the API answered, byte for byte; only human output is cleaned.
+    io.out.write(values.json ? `${JSON.stringify({ agent, health, trust }, null, 2)}\n` : `${showLines(agent, cleanDeep(health), cleanDeep(trust), style).join("\n")}\n`);
     return 0;
   }
   if (sub !== "list") throw new UsageError(`unknown subcommand ${JSON.stringify(sub)} (use list or show <id>)`, "agents");
@@ -95,34 +97,41 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
     io.out.write(`${JSON.stringify(list)}\n`);
     return 0;
   }
+  // Notes about the list go to stderr, so a pipe gets the header and the rows only.
+  const note = styles(io, conn.noColor).err;
   if (list.agents.length === 0) {
-    io.out.write(`${list.total === 0 ? "no agents match" : `no agents at offset ${list.offset} (${list.total} match)`}\n`);
+    io.err.write(`${note.dim(list.total === 0 ? "no agents match" : `no agents at offset ${list.offset} (${list.total} match)`)}\n`);
     return 0;
   }
   const now = Date.now();
+  // On a terminal the table fits its width: names, ids and tags are cut first
+  // (with …), then TAGS, PROTOCOL, VERSION and HEARTBEAT are left out, in that order.
   const lines = table<Agent>(
-    list.agents,
+    cleanDeep(list.agents),
     [
-      { title: "ID", text: (a) => a.id, max: 40, paint: (c) => style.bold(c) },
-      { title: "NAME", text: (a) => a.name, max: 28 },
+      { title: "ID", text: (a) => a.id, max: 40, min: 24, paint: (c) => style.bold(c) },
+      { title: "NAME", text: (a) => a.name, max: 28, min: 10 },
       { title: "HEALTH", text: (a) => a.health_status, paint: (c, a) => c.replace(a.health_status, paintHealth(style, a.health_status)) },
       { title: "TRUST", text: (a) => `${score(a.trust_score)} ${a.trust_tier}`, paint: (c, a) => c.replace(a.trust_tier, paintTier(style, a.trust_tier)) },
-      { title: "HEARTBEAT", text: (a) => relativeTime(a.last_heartbeat_at, now) },
-      { title: "VERSION", text: (a) => a.version, max: 14 },
-      { title: "PROTOCOL", text: (a) => a.protocol },
-      { title: "TAGS", text: (a) => a.tags.join(","), max: 36, paint: (c) => style.dim(c) },
+      { title: "HEARTBEAT", text: (a) => relativeTime(a.last_heartbeat_at, now), drop: 1 },
+      { title: "VERSION", text: (a) => a.version, max: 14, min: 7, drop: 2 },
+      { title: "PROTOCOL", text: (a) => a.protocol, drop: 3 },
+      { title: "TAGS", text: (a) => a.tags.join(","), max: 36, min: 12, drop: 4, paint: (c) => style.dim(c) },
     ],
     style,
+    terminalColumns(io.out),
   );
   const first = list.offset + 1;
   const last = list.offset + list.agents.length;
   const more = last < list.total ? ` (next page: --offset ${last})` : "";
   const footer = `${first}–${last} of ${list.total} agent${list.total === 1 ? "" : "s"}${more}`;
-  io.out.write(`${lines.join("\n")}\n${style.dim(footer)}\n`);
+  io.out.write(`${lines.join("\n")}\n`);
+  io.err.write(`${note.dim(footer)}\n`);
   return 0;
 }
 
-function showLines(agent: Agent, health: Awaited<ReturnType<AgentMeshClient["health"]>>, trust: Awaited<ReturnType<AgentMeshClient["trust"]>>, style: Style): string[] {
+function showLines(raw: Agent, health: Awaited<ReturnType<AgentMeshClient["health"]>>, trust: Awaited<ReturnType<AgentMeshClient["trust"]>>, style: Style): string[] {
+  const agent = cleanDeep(raw);
   const now = Date.now();
   const field = (name: string, value: string) => `  ${style.dim(name.padEnd(12))}${value}`;
   const lines = [
@@ -135,7 +144,7 @@ function showLines(agent: Agent, health: Awaited<ReturnType<AgentMeshClient["hea
   if (agent.provider) lines.push(field("provider", agent.provider));
   if (agent.tags.length) lines.push(field("tags", agent.tags.join(", ")));
   if (agent.description) lines.push(field("description", truncate(agent.description, 200)));
-  if (agent.metadata && Object.keys(agent.metadata).length) lines.push(field("metadata", truncate(JSON.stringify(agent.metadata), 200)));
+  if (agent.metadata && Object.keys(agent.metadata).length) lines.push(field("metadata", truncate(JSON.stringify(raw.metadata), 200)));
   lines.push(field("revision", `${agent.revision} · created ${relativeTime(agent.created_at, now)} · updated ${relativeTime(agent.updated_at, now)}`));
   lines.push("", style.bold("skills"));
   if (agent.skills.length === 0) lines.push(style.dim("  none"));
@@ -143,7 +152,7 @@ function showLines(agent: Agent, health: Awaited<ReturnType<AgentMeshClient["hea
   lines.push("", style.bold("recent health"));
   if (health.history.length === 0) lines.push(style.dim("  no transitions yet"));
   for (const h of health.history.slice(-8)) {
-    lines.push(`  ${style.dim(relativeTime(h.at, now).padEnd(9))} ${paintHealth(style, h.previous_status)} → ${paintHealth(style, h.status)}${h.message ? `  ${style.dim(JSON.stringify(h.message))}` : ""}`);
+    lines.push(`  ${style.dim(relativeTime(h.at, now).padEnd(9))} ${paintHealth(style, h.previous_status)} → ${paintHealth(style, h.status)}${h.message ? `  ${style.dim(quote(h.message))}` : ""}`);
   }
   lines.push("", style.bold("recent trust"));
   if (trust.history.length === 0) lines.push(style.dim("  no changes yet"));

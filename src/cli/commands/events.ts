@@ -6,7 +6,8 @@
 import { AgentMeshClient } from "../../sdk/client.js";
 import type { Subscription } from "../../sdk/subscribe.js";
 import { EVENT_TYPES, type EventType } from "../../shared/events.js";
-import { COMMON_HELP, common, describeError, intOption, parse, UsageError } from "../args.js";
+import { clean } from "../../shared/terminal.js";
+import { COMMON_HELP, common, describeError, intOption, oneLine, parse, UsageError } from "../args.js";
 import { EVENT_LABELS, describeReset, formatEvent } from "../format.js";
 import { styles, untilSignal, type Io } from "../io.js";
 
@@ -71,8 +72,8 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
   const types = parseTypes(values.types);
   const since = intOption(values.since, "since", "events");
   const style = styles(io, conn.noColor);
-  const say = (line: string) => void io.err.write(`${style.err.dim(`agentmesh: ${line}`)}\n`);
-  const warn = (line: string) => void io.err.write(`${style.err.yellow(`agentmesh: ${line}`)}\n`);
+  const say = (line: string) => void io.err.write(`${style.err.dim(`agentmesh events: ${clean(line)}`)}\n`);
+  const warn = (line: string) => void io.err.write(`${style.err.yellow(`agentmesh events: ${clean(line)}`)}\n`);
 
   const client = new AgentMeshClient({ url: conn.url, token: conn.token });
   let everLive = false;
@@ -116,7 +117,7 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
   const outcome = await Promise.race([untilSignal().then(() => null), sub.done]);
   sub.close();
   if (outcome) {
-    io.err.write(`agentmesh events: ${describeError(outcome, conn)}\n`);
+    io.err.write(`agentmesh events: ${clean(oneLine(describeError(outcome, conn)))}\n`);
     return 1;
   }
   return 0;

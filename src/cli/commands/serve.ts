@@ -4,8 +4,10 @@
  * process, so a newcomer sees a living dashboard at once.
  */
 import type { RunningServer } from "../../server/start.js";
+import { SETTINGS } from "../../server/config.js";
 import { runServe, ServeArgsError } from "../../server/serve.js";
-import { parseArgsUsageError } from "../args.js";
+import { clean } from "../../shared/terminal.js";
+import { attachDashValues, oneLine, parseArgsUsageError } from "../args.js";
 import { runSimulation } from "../sim/simulation.js";
 import type { Io } from "../io.js";
 
@@ -19,7 +21,12 @@ Demo:
 
 export async function serveCommand(argv: string[], io: Io): Promise<number | null> {
   const demo = argv.includes("--demo");
-  const rest = argv.filter((a) => a !== "--demo");
+  // `--port -5` reaches the setting's own check ("invalid --port"), as the other commands' values do.
+  const flags = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: "string" as const }]));
+  const rest = attachDashValues(
+    argv.filter((a) => a !== "--demo"),
+    { ...flags, help: { type: "boolean", short: "h" } },
+  );
   const running = (await runServe(rest, io.env).catch((err) => {
     throw err instanceof ServeArgsError ? parseArgsUsageError(err.cause, "serve") : err;
   })) as RunningServer | null;
@@ -40,8 +47,8 @@ function startDemo(running: RunningServer, io: Io): void {
     registrationToken: running.config.registrationToken ?? undefined,
   });
   sim.ready.then(
-    () => io.err.write(`demo: ${sim.summary.registered} simulated agents running (seed ${sim.summary.seed}); open ${running.url}/\n`),
-    (err) => io.err.write(`demo: the simulated fleet could not start: ${(err as Error).message}\n`),
+    () => io.err.write(`agentmesh serve: demo: ${sim.summary.registered} simulated agents running (seed ${sim.summary.seed}); open ${running.url}/\n`),
+    (err) => io.err.write(`agentmesh serve: demo: the simulated fleet could not start: ${clean(oneLine((err as Error).message))}\n`),
   );
   // runServe's signal handler calls running.close(): deregister the fleet first,
   // while the server still accepts requests.

@@ -10,6 +10,7 @@
  */
 import { AgentMeshError } from "../../sdk/errors.js";
 import { COMMON_HELP, CliError, common, durationOption, intOption, parse, UsageError } from "../args.js";
+import { terminalColumns } from "../../shared/terminal.js";
 import { styles, untilSignal, type Io } from "../io.js";
 import { progressLine, summaryLines } from "../sim/progress.js";
 import { runSimulation } from "../sim/simulation.js";
@@ -31,11 +32,14 @@ Flags:
                                printed in the summary)
   --rate <n>                   Invocation reports per second across the fleet
                                (default: a quarter of the fleet size, at least 1)
-  --duration <time>            Stop after this long, e.g. 30s, 5m (default: until Ctrl-C)
+  --duration <time>            Stop after this long, e.g. 30s, 5m, 1m30s (default: until Ctrl-C)
   --keep                       Leave the agents registered at the end (they go offline)
   --registration-token <tok>   If the registry requires one (env AGENTMESH_REGISTRATION_TOKEN)
-  --json                       Print the final summary as JSON on stdout
+  --json                       Print the final summary as JSON on stdout (snake_case, like the API)
   -q, --quiet                  No progress line
+
+Registrations are paced under the server's rate limit; a 429 is waited out
+(Retry-After) and counted on the summary's "rate limit" line, not as an error.
 
 With --token set to the admin token, agents left behind by an earlier run of the
 same seed (e.g. with --keep) are replaced instead of refused.
@@ -83,11 +87,13 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
   });
 
   // The progress line: rewritten in place on a terminal, a plain line every 5 s otherwise.
+  // On a terminal it stays a column short of the width (read at every rewrite, so a
+  // resize is followed): a line that wraps could not be erased by the next rewrite.
   const tty = io.err.isTTY === true;
   const progress = values.quiet
     ? undefined
     : setInterval(
-        () => io.err.write(tty ? `\r\x1b[2K${progressLine(sim.summary, style)}` : `${progressLine(sim.summary, style)}\n`),
+        () => io.err.write(tty ? `\r\x1b[2K${progressLine(sim.summary, style, (terminalColumns(io.err) ?? 80) - 1)}` : `${progressLine(sim.summary, style)}\n`),
         tty ? 500 : 5000,
       );
   const clearProgress = () => {
@@ -107,7 +113,7 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
   clearProgress();
   if (values.json) io.out.write(`${JSON.stringify(summary)}\n`);
   else io.err.write(`${summaryLines(summary, style).join("\n")}\n`);
-  const refused = summary.failedRegistrations;
+  const refused = summary.failed_registrations;
   if (refused.length > 0 && refused.every((f) => f.code === "agent_id_taken")) {
     throw new CliError(
       `${refused.length} of ${summary.agents} agent ids are held by an earlier run of seed ${summary.seed} (left with --keep, or killed); pass the admin token (--token) to replace them, or use another --seed`,

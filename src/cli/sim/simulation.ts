@@ -12,6 +12,7 @@ import type { InvocationOutcome } from "../../shared/agent.js";
 import { cancellableSleep } from "../../sdk/backoff.js";
 import { INITIAL_BEHAVIOUR, invoke, nextBehaviour, type AgentBehaviour, type SimState } from "./behaviour.js";
 import { fleet, type SimAgent } from "./cards.js";
+import { Pacer } from "./pacer.js";
 import { createRandom, type Random } from "./random.js";
 
 export interface SimulationOptions {
@@ -33,27 +34,35 @@ export interface SimulationOptions {
   keep?: boolean;
   /** Most requests in flight for reports (default 64); beyond it reports are skipped and counted. */
   maxInFlight?: number;
+  /** Paces registrations under the server's per-address limit (default: a Pacer starting at 10/s). */
+  pacer?: Pacer;
   fetch?: typeof globalThis.fetch;
 }
 
+/** The counters, also what `agentmesh simulate --json` prints: snake_case, like the API. */
 export interface SimulationSummary {
   seed: string;
   agents: number;
   registered: number;
   /** Ids that could not be registered (with why), e.g. held by an earlier run. */
-  failedRegistrations: { id: string; code: string; detail: string }[];
+  failed_registrations: { id: string; code: string; detail: string }[];
   deregistered: number;
   heartbeats: number;
   reports: Record<InvocationOutcome, number>;
   /** Reports not sent because `maxInFlight` requests were already waiting. */
-  skippedReports: number;
+  skipped_reports: number;
+  /**
+   * Answers of 429 (over the server's rate limit): not errors; registrations,
+   * heartbeats and deregistrations were sent again after `Retry-After`, reports dropped.
+   */
+  rate_limited: number;
   /** State changes the agents went through, by the state entered. */
   transitions: Record<SimState, number>;
   /** Now, by simulated state. */
   states: Record<SimState, number>;
   /** Failed requests by error code. */
   errors: Record<string, number>;
-  elapsedMs: number;
+  elapsed_ms: number;
 }
 
 export interface Simulation {
@@ -99,15 +108,23 @@ export function runSimulation(options: SimulationOptions): Simulation {
     seed,
     agents: options.agents,
     registered: 0,
-    failedRegistrations: [],
+    failed_registrations: [],
     deregistered: 0,
     heartbeats: 0,
     reports: { success: 0, failure: 0, timeout: 0 },
-    skippedReports: 0,
+    skipped_reports: 0,
+    rate_limited: 0,
     transitions: { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 },
     states: { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 },
     errors: {},
-    elapsedMs: 0,
+    elapsed_ms: 0,
+  };
+  const pacer = options.pacer ?? new Pacer();
+  const isRateLimited = (err: unknown): err is AgentMeshError => err instanceof AgentMeshError && err.code === "rate_limited";
+  /** Waits out a 429 as the server asked (a second when it did not say). */
+  const waitOut = (err: AgentMeshError) => {
+    summary.rate_limited++;
+    return new Promise((r) => setTimeout(r, err.retryAfterMs ?? 1000));
   };
   const countError = (err: unknown) => {
     const code = err instanceof AgentMeshError ? err.code : "unexpected";
@@ -131,28 +148,40 @@ export function runSimulation(options: SimulationOptions): Simulation {
     return p;
   };
 
-  /** Registers, retrying rate limits and transient errors; replaces a stale agent of the same id with the admin token. */
+  /**
+   * Registers at the pacer's pace (every registration of the fleet comes from
+   * this one address), waiting out 429s for as long as the simulation runs;
+   * retries transient errors; replaces a stale agent of the same id with the admin token.
+   */
   const register = async (m: Member) => {
-    for (let attempt = 0; running; attempt++) {
+    for (let attempt = 0; running; ) {
+      const turn = await pacer.turn();
+      if (!running) return;
       try {
         await m.client.register(m.sim.card);
+        pacer.succeeded(turn);
         m.registered = true;
         summary.registered++;
         return;
       } catch (err) {
+        if (isRateLimited(err)) {
+          pacer.refused(turn, err.retryAfterMs ?? 1000);
+          summary.rate_limited++;
+          continue;
+        }
         countError(err);
-        if (err instanceof AgentMeshError && err.code === "agent_id_taken" && admin && attempt === 0) {
+        attempt++;
+        if (err instanceof AgentMeshError && err.code === "agent_id_taken" && admin && attempt === 1) {
           await admin.deregister(m.sim.card.id).catch(countError);
           continue;
         }
-        // Rate limits are expected when a big fleet registers from one address: wait as told.
         // Anything else transient gets two quick retries, so an absent server fails fast.
-        if (err instanceof AgentMeshError && (err.code === "rate_limited" ? attempt < 20 : err.retryable && attempt < 2)) {
-          await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 250 * 2 ** attempt));
+        if (err instanceof AgentMeshError && err.retryable && attempt <= 2) {
+          await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
           continue;
         }
         const e = err instanceof AgentMeshError ? err : new AgentMeshError({ status: 0, code: "unreachable", detail: String(err) });
-        summary.failedRegistrations.push({ id: m.sim.card.id, code: e.code, detail: e.detail });
+        summary.failed_registrations.push({ id: m.sim.card.id, code: e.code, detail: e.detail });
         return;
       }
     }
@@ -167,10 +196,10 @@ export function runSimulation(options: SimulationOptions): Simulation {
   const live = async (m: Member) => {
     let intervalMs = 10_000;
     let offlineAfterMs = 30_000;
-    let first = true;
+    let keepState = true; // the first tick, and a heartbeat sent again after a 429
     while (running) {
-      if (!first) setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
-      first = false;
+      if (!keepState) setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
+      keepState = false;
       const b = m.behaviour;
       if (b.state !== "silent") {
         try {
@@ -180,6 +209,11 @@ export function runSimulation(options: SimulationOptions): Simulation {
           offlineAfterMs = res.offline_after_ms;
         } catch (err) {
           if (!running) return;
+          if (isRateLimited(err)) {
+            await waitOut(err);
+            keepState = true;
+            continue;
+          }
           countError(err);
           if (err instanceof AgentMeshError && err.code === "agent_not_found") {
             // Removed behind our back (or a new database): come back as a new registration.
@@ -207,14 +241,17 @@ export function runSimulation(options: SimulationOptions): Simulation {
     const target = fleetRnd.pick(targets);
     const result = invoke(target.behaviour.state, target.sim.persona, fleetRnd);
     if (inFlight >= maxInFlight) {
-      summary.skippedReports++;
+      summary.skipped_reports++;
       return;
     }
     inFlight++;
     void track(
       reporter.client
         .report(target.sim.card.id, { outcome: result.outcome, latency_ms: result.latencyMs })
-        .then(() => void summary.reports[result.outcome]++, countError)
+        .then(
+          () => void summary.reports[result.outcome]++,
+          (err) => (isRateLimited(err) ? void summary.rate_limited++ : countError(err)),
+        )
         .finally(() => inFlight--),
     );
   };
@@ -228,7 +265,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
   const ready = (async () => {
     await inBatches(members, REGISTER_CONCURRENCY, register);
     if (summary.registered === 0 && running) {
-      const why = summary.failedRegistrations[0];
+      const why = summary.failed_registrations[0];
       throw new AgentMeshError({ status: 0, code: (why?.code as never) ?? "unreachable", detail: why ? `no agent could register: ${why.detail}` : "no agent could register" });
     }
     lives = members.filter((m) => m.registered).map((m) => live(m));
@@ -245,6 +282,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
   const stop = () =>
     (stopping ??= (async () => {
       running = false;
+      pacer.close();
       clearInterval(reportTimer);
       clearTimeout(durationTimer);
       for (const m of members) m.sleeper?.cancel();
@@ -256,12 +294,20 @@ export function runSimulation(options: SimulationOptions): Simulation {
           members.filter((m) => m.registered),
           REGISTER_CONCURRENCY,
           async (m) => {
-            try {
-              await m.client.deregister();
-              m.registered = false;
-              summary.deregistered++;
-            } catch (err) {
-              countError(err);
+            for (let waits = 0; ; waits++) {
+              try {
+                await m.client.deregister();
+                m.registered = false;
+                summary.deregistered++;
+                return;
+              } catch (err) {
+                if (isRateLimited(err) && waits < 5) {
+                  await waitOut(err);
+                  continue;
+                }
+                countError(err);
+                return;
+              }
             }
           },
         );
@@ -274,7 +320,15 @@ export function runSimulation(options: SimulationOptions): Simulation {
   const snapshot = (): SimulationSummary => {
     const states: Record<SimState, number> = { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 };
     for (const m of members) if (m.registered) states[m.behaviour.state]++;
-    return { ...summary, states, elapsedMs: Date.now() - started, reports: { ...summary.reports }, transitions: { ...summary.transitions }, errors: { ...summary.errors }, failedRegistrations: [...summary.failedRegistrations] };
+    return {
+      ...summary,
+      states,
+      elapsed_ms: Date.now() - started,
+      reports: { ...summary.reports },
+      transitions: { ...summary.transitions },
+      errors: { ...summary.errors },
+      failed_registrations: [...summary.failed_registrations],
+    };
   };
 
   if (options.durationMs !== undefined) durationTimer = setTimeout(() => void stop(), options.durationMs);
