@@ -78,6 +78,7 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
               <li
                 key={`${id}:${event.timestamp}`}
                 data-testid="feed-entry"
+                data-event-id={id}
                 data-type={event.type}
                 className="flex gap-2 border-b border-zinc-900 px-3 py-0.5 leading-5"
                 title={`${line.label} · #${id} · ${dateTime(event.timestamp)}${line.detail ? ` · ${line.detail}` : ""}`}
