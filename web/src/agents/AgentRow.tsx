@@ -25,7 +25,7 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
         <Link to={href} className="block truncate text-[13px] leading-5 font-medium text-zinc-100 hover:text-sky-300" title={agent.name}>
           {agent.name}
         </Link>
-        <div className="truncate font-mono text-[11px] leading-4 text-zinc-500" title={agent.id}>
+        <div className="truncate font-mono text-[11px] leading-4 text-muted" title={agent.id}>
           {agent.id}
         </div>
       </td>

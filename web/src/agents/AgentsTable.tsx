@@ -9,7 +9,7 @@ interface Props {
 }
 
 export function AgentsTable({ agents, params, onSort }: Props) {
-  const th = "py-1.5 pr-3 text-left text-[11px] font-medium tracking-wide text-zinc-500 uppercase";
+  const th = "py-1.5 pr-3 text-left text-[11px] font-medium tracking-wide text-muted uppercase";
   const sortable = (sort: ListSort, label: string, extra = "") => (
     <th className={`${th} ${extra}`} aria-sort={params.sort === sort ? (params.order === "asc" ? "ascending" : "descending") : "none"}>
       <button type="button" onClick={() => onSort(sort)} className={`uppercase hover:text-zinc-200 ${params.sort === sort ? "text-zinc-200" : ""}`}>

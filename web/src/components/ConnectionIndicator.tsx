@@ -48,7 +48,7 @@ export function ConnectionIndicator({ state }: { state: LiveState }) {
           </button>
         </span>
       )}
-      <span className="hidden truncate text-zinc-500 md:inline" title={state.lastEventAt ? `event #${state.lastEventId} at ${dateTime(state.lastEventAt)}` : `stream position #${state.lastEventId}`}>
+      <span className="hidden truncate text-muted md:inline" title={state.lastEventAt ? `event #${state.lastEventId} at ${dateTime(state.lastEventAt)}` : `stream position #${state.lastEventId}`}>
         {state.lastEventAt ? <RelativeTime at={state.lastEventAt} prefix="last event " /> : "no events yet"}
       </span>
     </div>

@@ -34,7 +34,7 @@ export function TrustChart({ history, score, tier, since }: Props) {
           {score.toFixed(2)}
         </span>
         <span className={`text-sm ${TIER_STYLE[tier].text}`}>{tier}</span>
-        <span className="ml-auto text-xs text-zinc-500">{history.length} changes</span>
+        <span className="ml-auto text-xs text-muted">{history.length} changes</span>
       </div>
       <svg viewBox={`0 0 ${width} ${height}`} className="h-auto w-full" role="img" aria-label={`Trust score over time, now ${score.toFixed(2)} (${tier})`}>
         <rect x={pad.l} y={g.y(1)} width={right - pad.l} height={g.y(0.8) - g.y(1)} fill="#a78bfa" opacity={0.05} />
@@ -42,7 +42,7 @@ export function TrustChart({ history, score, tier, since }: Props) {
         {guides.map(([s, label]) => (
           <g key={s}>
             <line x1={pad.l} x2={right} y1={g.y(s)} y2={g.y(s)} stroke="#3f3f46" strokeDasharray={s === 0 || s === 1 ? undefined : "3 4"} strokeWidth={1} />
-            <text x={right + 4} y={g.y(s) + 3} fontSize={9} fill="#71717a">
+            <text x={right + 4} y={g.y(s) + 3} fontSize={9} fill="#8e8e99">
               {label.split(" ")[0]}
             </text>
           </g>
@@ -54,10 +54,10 @@ export function TrustChart({ history, score, tier, since }: Props) {
             <title>{`${dateTime(d.point.at)} · ${d.point.score.toFixed(3)} (${d.point.tier}) · ${d.point.reason}`}</title>
           </circle>
         ))}
-        <text x={pad.l} y={height - 6} fontSize={10} fill="#71717a">
+        <text x={pad.l} y={height - 6} fontSize={10} fill="#8e8e99">
           {clockTime(g.start)}
         </text>
-        <text x={right} y={height - 6} fontSize={10} fill="#71717a" textAnchor="end">
+        <text x={right} y={height - 6} fontSize={10} fill="#8e8e99" textAnchor="end">
           now
         </text>
       </svg>

@@ -53,7 +53,7 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
               type="button"
               aria-pressed={!hidden.has(kind)}
               onClick={() => toggle(kind)}
-              className={`rounded px-1.5 text-[11px] ${hidden.has(kind) ? "text-zinc-600 line-through" : "bg-zinc-800/80 text-zinc-300"}`}
+              className={`rounded px-1.5 text-[11px] ${hidden.has(kind) ? "text-muted line-through" : "bg-zinc-800/80 text-zinc-300"}`}
             >
               {KINDS[kind]}
             </button>
@@ -69,7 +69,7 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
         </button>
       </header>
       {entries.length === 0 ? (
-        <p className="px-3 py-6 text-center text-xs text-zinc-500">{view.paused ? "Paused." : "Waiting for events… changes appear here as they happen."}</p>
+        <p className="px-3 py-6 text-center text-xs text-muted">{view.paused ? "Paused." : "Waiting for events… changes appear here as they happen."}</p>
       ) : (
         <ol className="min-h-0 flex-1 overflow-y-auto font-mono text-[11px]">
           {entries.map(({ id, event }) => {
@@ -83,7 +83,7 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
                 className="flex gap-2 border-b border-zinc-900 px-3 py-0.5 leading-5"
                 title={`${line.label} · #${id} · ${dateTime(event.timestamp)}${line.detail ? ` · ${line.detail}` : ""}`}
               >
-                <span className="shrink-0 text-zinc-600 tabular-nums">{clockTime(event.timestamp)}</span>
+                <span className="shrink-0 text-muted tabular-nums">{clockTime(event.timestamp)}</span>
                 {!agentId && (
                   <Link to={`/agents/${encodeURIComponent(event.agent_id)}`} className="max-w-[9rem] shrink-0 truncate text-zinc-200 hover:text-sky-300">
                     {nameOf(event)}
