@@ -80,3 +80,74 @@ describe("accessibility", () => {
     });
   }
 });
+
+describe("keyboard", () => {
+  it("shows a clear focus ring on every control reached with Tab", async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openDashboard(page, server.url);
+    await row(page, "calendar-agent").waitFor({ timeout: PATIENCE });
+    const seen: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      const focus = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el || el === document.body) return null;
+        const style = getComputedStyle(el);
+        return { what: `${el.tagName.toLowerCase()} ${el.textContent?.trim().slice(0, 20) || el.getAttribute("aria-label")}`, style: style.outlineStyle, width: parseFloat(style.outlineWidth), visible: el.matches(":focus-visible") };
+      });
+      if (!focus) continue;
+      seen.push(focus.what);
+      expect(focus, focus.what).toMatchObject({ style: "solid", visible: true });
+      expect(focus.width, focus.what).toBeGreaterThanOrEqual(2);
+    }
+    // The walk reached the totals, the search, the selects, the order button and the agents' links.
+    expect(seen.some((w) => w.startsWith("input"))).toBe(true);
+    expect(seen.some((w) => w.startsWith("select"))).toBe(true);
+    expect(seen.some((w) => w.startsWith("a Calendar"))).toBe(true);
+  });
+});
+
+describe("narrow screens", () => {
+  it("at 390 px shows agents' names whole and the trust chart's labels at a readable size", async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await openDashboard(page, server.url);
+    await row(page, "calendar-agent").waitFor({ timeout: PATIENCE });
+    const names = await page.locator('[data-testid="agent-name"]').evaluateAll((els) =>
+      els.map((el) => ({ text: el.textContent, cut: el.scrollWidth > el.clientWidth + 1, width: el.getBoundingClientRect().width })),
+    );
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    for (const name of names) expect(name, `${name.text} is cut`).toMatchObject({ cut: false });
+    // Wide enough for about twenty characters on a line, not a dozen.
+    expect(Math.min(...names.map((n) => n.width))).toBeGreaterThanOrEqual(150);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    await openAgent(page, "calendar-agent");
+    const labels = await page.locator('[data-testid="chart-label"]').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height));
+    expect(labels.length).toBeGreaterThanOrEqual(5);
+    for (const height of labels) expect(height).toBeGreaterThanOrEqual(10);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  });
+
+  for (const width of [390, 1280, 1600]) {
+    it(`keeps a long tag inside its row, ending in an ellipsis, at ${width} px`, async () => {
+      const { page } = browser;
+      await page.setViewportSize({ width, height: 900 });
+      const pages = width >= 1400 ? [server.url, `${server.url}/agents/calendar-agent`] : [`${server.url}/agents/calendar-agent`];
+      for (const url of pages) {
+        await openDashboard(page, url);
+        const tag = page.locator('[data-testid="tag"]', { hasText: LONG_TAG }).first();
+        await tag.waitFor({ timeout: PATIENCE });
+        const box = await tag.evaluate((el) => {
+          const style = getComputedStyle(el);
+          const parent = el.parentElement!.getBoundingClientRect();
+          const own = el.getBoundingClientRect();
+          return { overflow: style.textOverflow, wrap: style.whiteSpace, cut: el.scrollWidth > el.clientWidth, inside: own.right <= parent.right + 0.5 };
+        });
+        expect(box, url).toMatchObject({ overflow: "ellipsis", wrap: "nowrap", inside: true });
+        if (width === 390 || url === server.url) expect(box.cut, url).toBe(true);
+      }
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import type { Agent } from "../../../src/shared/agent";
 import { RelativeTime } from "../components/RelativeTime";
+import { Tag } from "../components/Tag";
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -31,9 +32,7 @@ export function AgentCardPanel({ agent }: { agent: Agent }) {
         {agent.tags.length ? (
           <span className="flex flex-wrap gap-1">
             {agent.tags.map((t) => (
-              <span key={t} className="rounded bg-zinc-800 px-1.5 py-px text-[11px] text-zinc-300">
-                {t}
-              </span>
+              <Tag key={t} name={t} />
             ))}
           </span>
         ) : (
@@ -63,11 +62,9 @@ export function SkillsList({ agent }: { agent: Agent }) {
       {agent.skills.map((s) => (
         <li key={s.name}>
           <div className="flex flex-wrap items-baseline gap-2">
-            <span className="font-mono text-sm text-zinc-100">{s.name}</span>
+            <span className="font-mono text-sm [overflow-wrap:anywhere] text-zinc-100">{s.name}</span>
             {s.tags?.map((t) => (
-              <span key={t} className="rounded bg-zinc-800/70 px-1 text-[10px] text-zinc-400">
-                {t}
-              </span>
+              <Tag key={t} name={t} small />
             ))}
           </div>
           {s.description && <p className="text-xs text-zinc-400">{s.description}</p>}
