@@ -6,7 +6,7 @@ import { isNotFound } from "../api/http";
 import { HealthBadge } from "../components/HealthBadge";
 import { RelativeTime } from "../components/RelativeTime";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { EventFeed } from "../feed/EventFeed";
+import { AgentEventFeed } from "../feed/EventFeed";
 import { useFleet } from "../hooks/useFleet";
 import { AgentCardPanel, SkillsList } from "./AgentCardPanel";
 import { resolveDetail } from "./agent-detail";
@@ -98,7 +98,7 @@ export function AgentDetailPage() {
             {health.data ? <HealthHistory history={health.data.history} /> : health.isError ? null : <Loading what="health history" />}
           </Panel>
           <div className="flex max-h-80 flex-col overflow-hidden rounded border border-zinc-800">
-            <EventFeed agentId={agent.id} title="Events for this agent" />
+            <AgentEventFeed agentId={agent.id} />
           </div>
         </div>
         <div className="flex min-w-0 flex-col gap-4">

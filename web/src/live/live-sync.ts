@@ -10,6 +10,7 @@
 import type { QueryClient } from "@tanstack/react-query";
 import type { Agent, HealthReport, TrustReport } from "../../../src/shared/agent";
 import { agentKey, healthKey, trustKey } from "../api/agent";
+import { addAgentEvent, agentEventsKey, type AgentEvents } from "../api/agent-events";
 import { fetchFleet, fleetKey, type Fleet } from "../api/fleet";
 import { backoffDelay } from "./backoff";
 import { EventStream, type ConnectionState, type EventStreamOptions, type StreamFrame } from "./event-stream";
@@ -152,8 +153,9 @@ export class LiveSync {
     this.batch = [];
     this.queryClient.setQueryData<Fleet>(fleetKey, (fleet) => fleet && applyEvents(fleet, events));
     const refetch = new Set<string>();
-    for (const { event } of events) {
+    for (const { id: eventId, event } of events) {
       const id = event.agent_id;
+      this.update<AgentEvents>(agentEventsKey(id), refetch, (held) => addAgentEvent(held, eventId, event));
       this.update<TrustReport>(trustKey(id), refetch, (report) => applyToTrust(report, event));
       this.update<HealthReport>(healthKey(id), refetch, (report) => applyToHealth(report, event));
       if (event.type !== "agent_deregistered") {
