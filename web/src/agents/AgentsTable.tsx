@@ -24,7 +24,7 @@ export function AgentsTable({ agents, params, onSort }: Props) {
         <tr className="border-b border-zinc-800">
           {sortable("name", "Agent", "pl-3")}
           <th className={`${th} w-26`}>Health</th>
-          {sortable("trust_score", "Trust", "w-14 sm:w-52")}
+          {sortable("trust_score", "Trust", "w-18 sm:w-52")}
           <th className={`${th} hidden w-30 sm:table-cell`}>Heartbeat</th>
           <th className={`${th} hidden w-22 md:table-cell`}>Version</th>
           <th className={`${th} hidden w-22 lg:table-cell`}>Protocol</th>
