@@ -1,7 +1,7 @@
 /** The agent detail page follows its agent live, to the end. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launch, type Browser } from "./support/browser.js";
-import { openDashboard, PATIENCE } from "./support/dashboard.js";
+import { countRequests, openDashboard, PATIENCE } from "./support/dashboard.js";
 import { Beater, card, RegistryClient } from "./support/registry.js";
 import { startE2EServer, type E2EServer } from "./support/server.js";
 
@@ -54,6 +54,39 @@ describe("agent detail page", () => {
       expect(page.url()).toMatch(/\/agents\/watched$/);
     } finally {
       beater.stop();
+    }
+  });
+
+  it("shows the agent's recent events at once from the history, then live ones on top, none twice", async () => {
+    const client = new RegistryClient(server.url);
+    const subject = await client.register(card("storied", { name: "Storied" }));
+    const other = await client.register(card("bystander"));
+    await client.heartbeat("storied", subject.token, "degraded", "warming up");
+    await client.patch("storied", subject.token, { version: "2.0.0" });
+    await client.heartbeat("bystander", other.token);
+
+    const page = await browser.context.newPage();
+    try {
+      const histories = countRequests(page, "GET", "/api/v1/events/history");
+      await openDashboard(page, `${server.url}/agents/storied`);
+      const entries = page.locator('[data-testid="agent-detail"] [data-testid="feed-entry"]');
+      // Trust and health also move by themselves here (heartbeats, a short offline window): look for the events this test made.
+      const made = (type: string) => page.locator(`[data-testid="agent-detail"] [data-testid="feed-entry"][data-type="${type}"]`);
+      await made("agent_registered").waitFor({ timeout: PATIENCE });
+      expect(await made("agent_updated").count()).toBe(1);
+      expect(await made("agent_health_changed").first().textContent()).toMatch(/→/);
+      expect(await entries.last().getAttribute("data-type")).toBe("agent_registered");
+      expect(new URL(histories.urls[0]).searchParams.get("agent_id")).toBe("storied");
+
+      await client.patch("storied", subject.token, { version: "3.0.0" });
+      await made("agent_updated").nth(1).waitFor({ timeout: PATIENCE });
+      const updates = await made("agent_updated").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-event-id"))));
+      expect(updates[0]).toBeGreaterThan(updates[1]);
+      const ids = await entries.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-event-id"))));
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      await page.close();
     }
   });
 

@@ -35,7 +35,7 @@ try {
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(out, "agent-detail.png"), fullPage: true });
 
-  await page.setViewportSize({ width: 420, height: 860 });
+  await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${server.url}/?sort=trust_score`);
   await page.waitForSelector('[data-testid="agent-row"]');
   await page.waitForTimeout(300);

@@ -34,7 +34,7 @@ export function Shell() {
         <div className="ml-auto flex min-w-0 items-center gap-4">
           <ConnectionIndicator state={connection} />
           {session.data?.read_token_required && (
-            <button type="button" onClick={() => out.mutate()} className="text-xs text-zinc-500 hover:text-zinc-300">
+            <button type="button" onClick={() => out.mutate()} className="text-xs text-muted hover:text-zinc-300">
               sign out
             </button>
           )}

@@ -6,6 +6,7 @@ import { sessionKey } from "./api/session";
 import { App } from "./App";
 import "./index.css";
 import { LiveSync } from "./live/live-sync";
+import { browserTabSharing } from "./live/shared-stream";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -13,7 +14,8 @@ const queryClient = new QueryClient({
     queries: { refetchOnWindowFocus: false, retry: 1 },
   },
 });
-const live = new LiveSync(queryClient);
+// All tabs of this dashboard in the browser share one stream (a browser allows only six connections per origin).
+const live = new LiveSync(queryClient, { share: browserTabSharing() });
 setUnauthorizedHandler(() => void queryClient.invalidateQueries({ queryKey: sessionKey }));
 
 createRoot(document.getElementById("root")!).render(

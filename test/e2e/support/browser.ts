@@ -15,12 +15,14 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launch(viewport = { width: 1400, height: 900 }): Promise<Browser> {
+/** `bypassCSP`: lets a test inject a script (axe-core) into a page whose policy would refuse it. */
+export async function launch(viewport = { width: 1400, height: 900 }, { bypassCSP = false } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "agentmesh-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    bypassCSP,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   const page = context.pages()[0] ?? (await context.newPage());

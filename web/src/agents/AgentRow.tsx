@@ -2,6 +2,7 @@ import { memo } from "react";
 import { Link, useNavigate } from "react-router";
 import type { Agent } from "../../../src/shared/agent";
 import { HealthBadge } from "../components/HealthBadge";
+import { Tag } from "../components/Tag";
 import { Heartbeat } from "../components/Heartbeat";
 import { TrustBar } from "../components/TrustBar";
 import { useFlash } from "../hooks/useFlash";
@@ -22,10 +23,16 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
       className="cursor-pointer border-b border-zinc-800/70 hover:bg-zinc-900/80"
     >
       <td className="max-w-0 py-1 pr-3 pl-3">
-        <Link to={href} className="block truncate text-[13px] leading-5 font-medium text-zinc-100 hover:text-sky-300" title={agent.name}>
+        {/* On a phone the name wraps instead of being cut; from sm up one line with an ellipsis. */}
+        <Link
+          to={href}
+          data-testid="agent-name"
+          className="block text-[13px] leading-5 font-medium [overflow-wrap:anywhere] text-zinc-100 hover:text-sky-300 sm:truncate"
+          title={agent.name}
+        >
           {agent.name}
         </Link>
-        <div className="truncate font-mono text-[11px] leading-4 text-zinc-500" title={agent.id}>
+        <div className="font-mono text-[11px] leading-4 [overflow-wrap:anywhere] text-muted sm:truncate" title={agent.id}>
           {agent.id}
         </div>
       </td>
@@ -43,9 +50,7 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
       <td className="hidden max-w-0 py-1 pr-4 min-[1400px]:table-cell">
         <div className="flex gap-1 overflow-hidden" title={agent.tags.join(", ")}>
           {agent.tags.map((t) => (
-            <span key={t} className="shrink-0 rounded bg-zinc-800/80 px-1.5 py-px text-[11px] text-zinc-400">
-              {t}
-            </span>
+            <Tag key={t} name={t} />
           ))}
         </div>
       </td>

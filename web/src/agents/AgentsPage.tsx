@@ -28,6 +28,7 @@ export function AgentsPage() {
   return (
     <div className="grid min-h-0 flex-1 grid-cols-1 content-start xl:grid-cols-[minmax(0,1fr)_23rem] xl:content-stretch">
       <div className="flex min-w-0 flex-col gap-3 p-4">
+        <h1 className="sr-only">Agents</h1>
         {counts && <TotalsBar totals={counts} health={params.health} onHealth={(health) => change({ health })} />}
         <ListControls params={params} shown={rows.length} total={counts?.total ?? 0} onChange={change} />
         <div className="min-h-0 overflow-x-auto rounded border border-zinc-800">

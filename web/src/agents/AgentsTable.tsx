@@ -9,7 +9,7 @@ interface Props {
 }
 
 export function AgentsTable({ agents, params, onSort }: Props) {
-  const th = "py-1.5 pr-3 text-left text-[11px] font-medium tracking-wide text-zinc-500 uppercase";
+  const th = "py-1.5 pr-3 text-left text-[11px] font-medium tracking-wide text-muted uppercase";
   const sortable = (sort: ListSort, label: string, extra = "") => (
     <th className={`${th} ${extra}`} aria-sort={params.sort === sort ? (params.order === "asc" ? "ascending" : "descending") : "none"}>
       <button type="button" onClick={() => onSort(sort)} className={`uppercase hover:text-zinc-200 ${params.sort === sort ? "text-zinc-200" : ""}`}>
@@ -24,7 +24,7 @@ export function AgentsTable({ agents, params, onSort }: Props) {
         <tr className="border-b border-zinc-800">
           {sortable("name", "Agent", "pl-3")}
           <th className={`${th} w-26`}>Health</th>
-          {sortable("trust_score", "Trust", "w-30 sm:w-52")}
+          {sortable("trust_score", "Trust", "w-18 sm:w-52")}
           <th className={`${th} hidden w-30 sm:table-cell`}>Heartbeat</th>
           <th className={`${th} hidden w-22 md:table-cell`}>Version</th>
           <th className={`${th} hidden w-22 lg:table-cell`}>Protocol</th>

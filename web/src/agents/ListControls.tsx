@@ -11,7 +11,7 @@ interface Props {
 }
 
 export function ListControls({ params, shown, total, onChange }: Props) {
-  const input = "rounded border border-zinc-800 bg-zinc-900 px-2 py-1 text-sm text-zinc-200 outline-none focus:border-sky-500/60";
+  const input = "rounded border border-zinc-800 bg-zinc-900 px-2 py-1 text-sm text-zinc-200 focus:border-sky-500/60";
   return (
     <div className="flex flex-wrap items-center gap-2">
       <input
@@ -41,12 +41,13 @@ export function ListControls({ params, shown, total, onChange }: Props) {
         type="button"
         onClick={() => onChange({ order: params.order === "asc" ? "desc" : "asc" })}
         className={`${input} hover:bg-zinc-800`}
-        aria-label={`Order: ${params.order === "asc" ? "ascending" : "descending"}`}
+        data-testid="order"
         title="Reverse the order"
       >
-        {params.order === "asc" ? "↑ asc" : "↓ desc"}
+        <span aria-hidden>{params.order === "asc" ? "↑ " : "↓ "}</span>
+        {params.order === "asc" ? "ascending" : "descending"}
       </button>
-      <span className="ml-auto text-xs text-zinc-500 tabular-nums" data-testid="shown-count">
+      <span className="ml-auto text-xs text-muted tabular-nums" data-testid="shown-count">
         {shown === total ? `${total} agents` : `${shown} of ${total}`}
       </span>
     </div>

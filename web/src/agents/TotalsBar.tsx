@@ -20,7 +20,7 @@ export function TotalsBar({ totals, health, onHealth }: Props) {
         className={`${cell} ${health === null ? "border-zinc-600 bg-zinc-900" : "border-zinc-800 hover:border-zinc-700"}`}
         aria-pressed={health === null}
       >
-        <span className="text-[11px] tracking-wide text-zinc-500 uppercase">agents</span>
+        <span className="text-[11px] tracking-wide text-muted uppercase">agents</span>
         <span className="text-xl font-semibold text-zinc-100 tabular-nums" data-testid="total-all">
           {totals.total}
         </span>
@@ -32,17 +32,18 @@ export function TotalsBar({ totals, health, onHealth }: Props) {
           onClick={() => onHealth(health === h ? null : h)}
           aria-pressed={health === h}
           data-testid={`total-${h}`}
-          className={`${cell} ${health === h ? "border-zinc-600 bg-zinc-900" : "border-zinc-800 hover:border-zinc-700"} ${totals.byHealth[h] === 0 ? "opacity-50" : ""}`}
+          className={`${cell} ${health === h ? "border-zinc-600 bg-zinc-900" : "border-zinc-800 hover:border-zinc-700"}`}
         >
-          <span className="flex items-center gap-1.5 text-[11px] tracking-wide text-zinc-500 uppercase">
+          <span className="flex items-center gap-1.5 text-[11px] tracking-wide text-muted uppercase">
             <span aria-hidden className={`size-1.5 rounded-full ${HEALTH_STYLE[h].dot}`} />
             {h}
           </span>
-          <span className="text-xl font-semibold text-zinc-100 tabular-nums">{totals.byHealth[h]}</span>
+          {/* Dimmed when zero by colour, not opacity, so it still reads at 4.5:1. */}
+          <span className={`text-xl font-semibold tabular-nums ${totals.byHealth[h] === 0 ? "text-muted" : "text-zinc-100"}`}>{totals.byHealth[h]}</span>
         </button>
       ))}
       <div className={`${cell} min-w-[12rem] flex-[2] border-zinc-800`}>
-        <span className="text-[11px] tracking-wide text-zinc-500 uppercase">trust tiers</span>
+        <span className="text-[11px] tracking-wide text-muted uppercase">trust tiers</span>
         <div className="mt-1.5 flex h-1.5 overflow-hidden rounded-full bg-zinc-800" aria-hidden>
           {TIER_ORDER.map((t) => (
             <div key={t} className={TIER_STYLE[t].bar} style={{ width: `${totals.total ? (100 * totals.byTier[t]) / totals.total : 0}%` }} />

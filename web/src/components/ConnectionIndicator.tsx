@@ -1,6 +1,7 @@
 /** Live / reconnecting / offline, the time of the last event, and a way to retry at once. */
 import type { ConnectionStatus } from "../live/event-stream";
 import type { LiveState } from "../live/live-sync";
+import type { StreamRole } from "../live/shared-stream";
 import { useLive } from "../live/LiveContext";
 import { dateTime } from "../format/time";
 import { useNow } from "../hooks/useNow";
@@ -13,13 +14,27 @@ const LOOK: Record<ConnectionStatus, { dot: string; label: string; text: string 
   offline: { dot: "bg-rose-500", label: "offline", text: "text-rose-300" },
 };
 
+const ROLE_NOTE: Record<StreamRole, string> = {
+  own: "This tab has its own connection to the registry.",
+  leader: "This tab holds the connection that the dashboard's other tabs in this browser share.",
+  follower: "This tab shares the connection of another dashboard tab in this browser.",
+};
+
 export function ConnectionIndicator({ state }: { state: LiveState }) {
   const live = useLive();
   const now = useNow();
   const look = LOOK[state.status];
   const retryIn = state.nextAttemptAt !== null ? Math.max(0, Math.ceil((state.nextAttemptAt - now) / 1000)) : null;
   return (
-    <div className="flex min-w-0 items-center gap-3 text-xs" data-testid="connection" data-status={state.status} role="status" aria-live="polite">
+    <div
+      className="flex min-w-0 items-center gap-3 text-xs"
+      data-testid="connection"
+      data-status={state.status}
+      data-stream-role={state.role}
+      title={ROLE_NOTE[state.role]}
+      role="status"
+      aria-live="polite"
+    >
       <span className={`inline-flex items-center gap-1.5 font-medium ${look.text}`}>
         <span aria-hidden className={`size-2 rounded-full ${look.dot}`} />
         {look.label}
@@ -33,7 +48,7 @@ export function ConnectionIndicator({ state }: { state: LiveState }) {
           </button>
         </span>
       )}
-      <span className="hidden truncate text-zinc-500 md:inline" title={state.lastEventAt ? `event #${state.lastEventId} at ${dateTime(state.lastEventAt)}` : `stream position #${state.lastEventId}`}>
+      <span className="hidden truncate text-muted md:inline" title={state.lastEventAt ? `event #${state.lastEventId} at ${dateTime(state.lastEventAt)}` : `stream position #${state.lastEventId}`}>
         {state.lastEventAt ? <RelativeTime at={state.lastEventAt} prefix="last event " /> : "no events yet"}
       </span>
     </div>

@@ -13,7 +13,7 @@ import { RelativeTime } from "./RelativeTime";
 export function Heartbeat({ agent }: { agent: Pick<Agent, "health_status" | "last_heartbeat_at"> }) {
   const at = agent.last_heartbeat_at;
   if (agent.health_status === "unknown" || at === null) {
-    return <span className="text-zinc-500" title="No heartbeat yet">never</span>;
+    return <span className="text-muted" title="No heartbeat yet">never</span>;
   }
   if (agent.health_status === "offline") {
     return (

@@ -14,12 +14,13 @@ export function TierLabel({ tier }: { tier: TrustTier }) {
 export function TrustBar({ score, tier }: { score: number; tier: TrustTier }) {
   return (
     <div className="flex items-center gap-2" title={`trust ${score.toFixed(3)} · ${tier}`}>
-      <div className="relative h-1.5 w-12 shrink-0 sm:w-16 overflow-hidden rounded-full bg-zinc-800" role="meter" aria-valuemin={0} aria-valuemax={1} aria-valuenow={score} aria-label="trust score">
+      <div className="relative hidden h-1.5 w-16 shrink-0 overflow-hidden rounded-full bg-zinc-800 sm:block" role="meter" aria-valuemin={0} aria-valuemax={1} aria-valuenow={score} aria-label="trust score">
         <div className={`h-full rounded-full ${TIER_STYLE[tier].bar}`} style={{ width: `${Math.round(score * 100)}%` }} />
         <div className="absolute inset-y-0 left-1/2 w-px bg-zinc-950/70" />
         <div className="absolute inset-y-0 left-4/5 w-px bg-zinc-950/70" />
       </div>
-      <span className="w-8 font-mono text-xs text-zinc-300 tabular-nums">{score.toFixed(2)}</span>
+      {/* On a phone the bar is left out and the score takes its tier's colour. */}
+      <span className={`w-8 font-mono text-xs tabular-nums ${TIER_STYLE[tier].text} sm:text-zinc-300`}>{score.toFixed(2)}</span>
       <span className="hidden sm:inline">
         <TierLabel tier={tier} />
       </span>

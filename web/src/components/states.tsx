@@ -15,7 +15,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   return (
     <div className="px-4 py-12 text-center" data-testid="empty">
       <p className="text-sm font-medium text-zinc-300">{title}</p>
-      {children && <div className="mt-1 text-sm text-zinc-500">{children}</div>}
+      {children && <div className="mt-1 text-sm text-muted">{children}</div>}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { isNotFound } from "../api/http";
 import { HealthBadge } from "../components/HealthBadge";
 import { RelativeTime } from "../components/RelativeTime";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { EventFeed } from "../feed/EventFeed";
+import { AgentEventFeed } from "../feed/EventFeed";
 import { useFleet } from "../hooks/useFleet";
 import { AgentCardPanel, SkillsList } from "./AgentCardPanel";
 import { resolveDetail } from "./agent-detail";
@@ -17,7 +17,7 @@ import { TrustChart } from "./TrustChart";
 function Panel({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section className="rounded border border-zinc-800 p-3">
-      <h2 className="mb-2 text-[11px] font-medium tracking-wide text-zinc-500 uppercase">{title}</h2>
+      <h2 className="mb-2 text-[11px] font-medium tracking-wide text-muted uppercase">{title}</h2>
       {children}
     </section>
   );
@@ -35,7 +35,7 @@ export function AgentDetailPage() {
   const detail = resolveDetail(id, fleet, agentQuery.data, agentQuery.error);
 
   const back = (
-    <Link to="/" className="text-xs text-zinc-500 hover:text-zinc-300">
+    <Link to="/" className="text-xs text-muted hover:text-zinc-300">
       ← all agents
     </Link>
   );
@@ -59,7 +59,7 @@ export function AgentDetailPage() {
       {back}
       <header className="mt-2 mb-4 flex flex-wrap items-center gap-x-3 gap-y-1">
         <h1 className={`text-xl font-semibold ${gone ? "text-zinc-400 line-through decoration-zinc-600" : "text-zinc-50"}`}>{agent.name}</h1>
-        <span className="font-mono text-xs text-zinc-500">{agent.id}</span>
+        <span className="font-mono text-xs text-muted">{agent.id}</span>
         {gone ? (
           <span className="rounded bg-zinc-800 px-1.5 py-0.5 text-xs font-medium text-zinc-300 ring-1 ring-zinc-700" data-testid="deregistered">
             deregistered
@@ -87,18 +87,18 @@ export function AgentDetailPage() {
           <Panel title="Health">
             <div className="mb-3 flex flex-wrap items-start gap-x-6 gap-y-2">
               <div>
-                <div className="text-xs text-zinc-500">status</div>
+                <div className="text-xs text-muted">status</div>
                 <HealthBadge status={agent.health_status} />
               </div>
               <div className="min-w-0">
-                <div className="text-xs text-zinc-500">last heartbeat</div>
+                <div className="text-xs text-muted">last heartbeat</div>
                 <LastHeartbeat agent={agent} readAt={agentQuery.dataUpdatedAt || null} checking={agentQuery.isFetching} onCheck={() => void agentQuery.refetch()} />
               </div>
             </div>
             {health.data ? <HealthHistory history={health.data.history} /> : health.isError ? null : <Loading what="health history" />}
           </Panel>
           <div className="flex max-h-80 flex-col overflow-hidden rounded border border-zinc-800">
-            <EventFeed agentId={agent.id} title="Events for this agent" />
+            <AgentEventFeed agentId={agent.id} />
           </div>
         </div>
         <div className="flex min-w-0 flex-col gap-4">

@@ -18,11 +18,11 @@ interface Props {
 
 export function LastHeartbeat({ agent, readAt, checking, onCheck }: Props) {
   const at = agent.last_heartbeat_at;
-  if (at === null) return <p className="text-sm text-zinc-500">No heartbeat yet.</p>;
+  if (at === null) return <p className="text-sm text-muted">No heartbeat yet.</p>;
   if (agent.health_status === "offline") {
     return (
       <p className="text-sm text-zinc-300" data-testid="last-heartbeat">
-        last seen <RelativeTime at={at} /> <span className="text-xs text-zinc-500">({dateTime(at)})</span>
+        last seen <RelativeTime at={at} /> <span className="text-xs text-muted">({dateTime(at)})</span>
       </p>
     );
   }
@@ -33,7 +33,7 @@ export function LastHeartbeat({ agent, readAt, checking, onCheck }: Props) {
       <button type="button" onClick={onCheck} disabled={checking} className="ml-2 rounded border border-zinc-800 px-1.5 text-xs text-zinc-400 hover:bg-zinc-800 disabled:opacity-50">
         {checking ? "checking…" : "↻ check now"}
       </button>
-      <p className="mt-0.5 text-xs text-zinc-500">
+      <p className="mt-0.5 text-xs text-muted">
         {age && <>{age === "just now" ? "Just sent" : `Sent ${age.replace(" ago", "")} before`} this page read it. </>}
         Heartbeats that change nothing are not streamed; if they stop, the agent turns offline here as soon as the registry notices.
       </p>

@@ -3,9 +3,12 @@ import type { TrustPoint, TrustTier } from "../../../src/shared/agent";
 import { TIER_STYLE } from "../components/TrustBar";
 import { clockTime, dateTime } from "../format/time";
 import { useNow } from "../hooks/useNow";
+import { useWidth } from "../hooks/useWidth";
 import { trustGeometry, type ChartBox } from "./trust-chart-geometry";
 
-const BOX: ChartBox = { width: 640, height: 180, pad: { l: 8, r: 40, t: 10, b: 22 } };
+/** Drawn at the figure's real width, so labels keep their size (11 px) on a phone. */
+const box = (width: number): ChartBox => ({ width: Math.max(200, width), height: width < 480 ? 150 : 180, pad: { l: 8, r: 34, t: 10, b: 22 } });
+const LABEL = { fontSize: 11, fill: "#8e8e99" } as const;
 
 const STROKE: Record<TrustTier, string> = { elite: "#a78bfa", reliable: "#38bdf8", experimental: "#fb923c" };
 
@@ -18,8 +21,10 @@ interface Props {
 
 export function TrustChart({ history, score, tier, since }: Props) {
   const now = useNow();
-  const g = trustGeometry(history, score, Date.parse(since), now, BOX);
-  const { width, height, pad } = BOX;
+  const [ref, measured] = useWidth<HTMLElement>(640);
+  const chartBox = box(measured);
+  const g = trustGeometry(history, score, Date.parse(since), now, chartBox);
+  const { width, height, pad } = chartBox;
   const right = width - pad.r;
   const guides: [number, string][] = [
     [1, "1.0"],
@@ -28,21 +33,21 @@ export function TrustChart({ history, score, tier, since }: Props) {
     [0, "0"],
   ];
   return (
-    <figure data-testid="trust-chart">
+    <figure data-testid="trust-chart" ref={ref}>
       <div className="mb-2 flex items-baseline gap-2">
         <span className="text-2xl font-semibold text-zinc-100 tabular-nums" data-testid="trust-score">
           {score.toFixed(2)}
         </span>
         <span className={`text-sm ${TIER_STYLE[tier].text}`}>{tier}</span>
-        <span className="ml-auto text-xs text-zinc-500">{history.length} changes</span>
+        <span className="ml-auto text-xs text-muted">{history.length} changes</span>
       </div>
-      <svg viewBox={`0 0 ${width} ${height}`} className="h-auto w-full" role="img" aria-label={`Trust score over time, now ${score.toFixed(2)} (${tier})`}>
+      <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} className="block max-w-full" role="img" aria-label={`Trust score over time, now ${score.toFixed(2)} (${tier})`}>
         <rect x={pad.l} y={g.y(1)} width={right - pad.l} height={g.y(0.8) - g.y(1)} fill="#a78bfa" opacity={0.05} />
         <rect x={pad.l} y={g.y(0.5)} width={right - pad.l} height={g.y(0) - g.y(0.5)} fill="#fb923c" opacity={0.04} />
         {guides.map(([s, label]) => (
           <g key={s}>
             <line x1={pad.l} x2={right} y1={g.y(s)} y2={g.y(s)} stroke="#3f3f46" strokeDasharray={s === 0 || s === 1 ? undefined : "3 4"} strokeWidth={1} />
-            <text x={right + 4} y={g.y(s) + 3} fontSize={9} fill="#71717a">
+            <text x={right + 4} y={g.y(s) + 4} {...LABEL} data-testid="chart-label">
               {label.split(" ")[0]}
             </text>
           </g>
@@ -54,10 +59,10 @@ export function TrustChart({ history, score, tier, since }: Props) {
             <title>{`${dateTime(d.point.at)} · ${d.point.score.toFixed(3)} (${d.point.tier}) · ${d.point.reason}`}</title>
           </circle>
         ))}
-        <text x={pad.l} y={height - 6} fontSize={10} fill="#71717a">
+        <text x={pad.l} y={height - 6} {...LABEL} data-testid="chart-label">
           {clockTime(g.start)}
         </text>
-        <text x={right} y={height - 6} fontSize={10} fill="#71717a" textAnchor="end">
+        <text x={right} y={height - 6} {...LABEL} textAnchor="end" data-testid="chart-label">
           now
         </text>
       </svg>

@@ -1,9 +1,13 @@
-/** The latest events as they arrive; pausing freezes the list, events keep being collected. */
+/** The latest events as they arrive: the whole fleet's, or one agent's (with its recent history). */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, useSyncExternalStore } from "react";
 import { Link } from "react-router";
 import type { EventType, RegistryEvent } from "../../../src/shared/events";
+import { agentEventsKey, fetchAgentEvents } from "../api/agent-events";
+import { fleetKey, type Fleet } from "../api/fleet";
 import { clockTime, dateTime } from "../format/time";
 import { useFleet } from "../hooks/useFleet";
+import type { FeedEntry } from "../live/feed";
 import { useLive } from "../live/LiveContext";
 import { describeEvent, type EventLine } from "./describe-event";
 
@@ -27,13 +31,69 @@ const KIND_OF: Record<EventType, Kind> = {
   trust_score_changed: "trust",
 };
 
-export function EventFeed({ agentId, title = "Live events" }: { agentId?: string; title?: string }) {
+/** The live feed of every agent (the agents page). Pausing freezes it; events keep being collected. */
+export function EventFeed() {
   const live = useLive();
   const view = useSyncExternalStore(live.feed.subscribe, live.feed.getView);
+  return (
+    <FeedPanel
+      title="Live events"
+      entries={view.entries}
+      paused={view.paused}
+      pending={view.pending}
+      onPause={(pause) => (pause ? live.feed.pause() : live.feed.resume())}
+      empty="Waiting for events… changes appear here as they happen."
+    />
+  );
+}
+
+/**
+ * One agent's events: its recent history when the page opens, then each live
+ * event on top (the stream adds them to the same list, so none shows twice).
+ */
+export function AgentEventFeed({ agentId }: { agentId: string }) {
+  const queryClient = useQueryClient();
+  const fleetLoaded = useFleet().data !== undefined;
+  const events = useQuery({
+    queryKey: agentEventsKey(agentId),
+    queryFn: ({ signal }) => fetchAgentEvents(agentId, queryClient.getQueryData<Fleet>(fleetKey)?.cursor ?? 0, signal),
+    enabled: fleetLoaded,
+    staleTime: Infinity,
+  });
+  const entries = events.data?.entries ?? NONE;
+  const [frozen, setFrozen] = useState<readonly FeedEntry[] | null>(null);
+  const pending = frozen ? entries.filter((e) => e.id > (frozen[0]?.id ?? 0)).length : 0;
+  return (
+    <FeedPanel
+      title="Events for this agent"
+      agentId={agentId}
+      entries={frozen ?? entries}
+      paused={frozen !== null}
+      pending={pending}
+      onPause={(pause) => setFrozen(pause ? entries : null)}
+      empty={events.isPending ? "Loading recent events…" : events.isError ? "Could not load this agent's recent events; new ones appear here as they happen." : "No events yet; changes appear here as they happen."}
+    />
+  );
+}
+
+const NONE: readonly FeedEntry[] = [];
+
+interface PanelProps {
+  title: string;
+  /** Set on an agent's page: the agent column is left out. */
+  agentId?: string;
+  entries: readonly FeedEntry[];
+  paused: boolean;
+  pending: number;
+  onPause(pause: boolean): void;
+  empty: string;
+}
+
+function FeedPanel({ title, agentId, entries: all, paused, pending, onPause, empty }: PanelProps) {
   const fleet = useFleet().data;
   const [hidden, setHidden] = useState<ReadonlySet<Kind>>(new Set());
   const toggle = (kind: Kind) => setHidden((h) => (h.has(kind) ? new Set([...h].filter((k) => k !== kind)) : new Set([...h, kind])));
-  const entries = view.entries.filter((e) => (!agentId || e.event.agent_id === agentId) && !hidden.has(KIND_OF[e.event.type])).slice(0, SHOWN);
+  const entries = all.filter((e) => !hidden.has(KIND_OF[e.event.type])).slice(0, SHOWN);
   const nameOf = (event: RegistryEvent) =>
     event.type === "agent_deregistered" ? (fleet?.removed[event.agent_id]?.agent?.name ?? event.agent_id) : event.agent.name;
 
@@ -41,9 +101,9 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
     <section className="flex min-h-0 flex-col" aria-label={title} data-testid="event-feed">
       <header className="flex items-center gap-2 border-b border-zinc-800 px-3 py-2">
         <h2 className="text-xs font-medium tracking-wide text-zinc-400 uppercase">{title}</h2>
-        {view.paused && view.pending > 0 && (
+        {paused && pending > 0 && (
           <span className="rounded bg-sky-500/15 px-1.5 text-[11px] text-sky-300 tabular-nums" data-testid="feed-pending">
-            {view.pending} new
+            {pending} new
           </span>
         )}
         <span className="ml-auto flex gap-1" role="group" aria-label="Show event kinds">
@@ -53,7 +113,7 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
               type="button"
               aria-pressed={!hidden.has(kind)}
               onClick={() => toggle(kind)}
-              className={`rounded px-1.5 text-[11px] ${hidden.has(kind) ? "text-zinc-600 line-through" : "bg-zinc-800/80 text-zinc-300"}`}
+              className={`rounded px-1.5 text-[11px] ${hidden.has(kind) ? "text-muted line-through" : "bg-zinc-800/80 text-zinc-300"}`}
             >
               {KINDS[kind]}
             </button>
@@ -61,15 +121,15 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
         </span>
         <button
           type="button"
-          onClick={() => (view.paused ? live.feed.resume() : live.feed.pause())}
-          className=" rounded border border-zinc-800 px-2 py-0.5 text-xs text-zinc-300 hover:bg-zinc-800"
-          aria-pressed={view.paused}
+          onClick={() => onPause(!paused)}
+          className="rounded border border-zinc-800 px-2 py-0.5 text-xs text-zinc-300 hover:bg-zinc-800"
+          aria-pressed={paused}
         >
-          {view.paused ? "▶ resume" : "❚❚ pause"}
+          {paused ? "▶ resume" : "❚❚ pause"}
         </button>
       </header>
       {entries.length === 0 ? (
-        <p className="px-3 py-6 text-center text-xs text-zinc-500">{view.paused ? "Paused." : "Waiting for events… changes appear here as they happen."}</p>
+        <p className="px-3 py-6 text-center text-xs text-muted">{paused ? "Paused." : empty}</p>
       ) : (
         <ol className="min-h-0 flex-1 overflow-y-auto font-mono text-[11px]">
           {entries.map(({ id, event }) => {
@@ -78,11 +138,12 @@ export function EventFeed({ agentId, title = "Live events" }: { agentId?: string
               <li
                 key={`${id}:${event.timestamp}`}
                 data-testid="feed-entry"
+                data-event-id={id}
                 data-type={event.type}
                 className="flex gap-2 border-b border-zinc-900 px-3 py-0.5 leading-5"
                 title={`${line.label} · #${id} · ${dateTime(event.timestamp)}${line.detail ? ` · ${line.detail}` : ""}`}
               >
-                <span className="shrink-0 text-zinc-600 tabular-nums">{clockTime(event.timestamp)}</span>
+                <span className="shrink-0 text-muted tabular-nums">{clockTime(event.timestamp)}</span>
                 {!agentId && (
                   <Link to={`/agents/${encodeURIComponent(event.agent_id)}`} className="max-w-[9rem] shrink-0 truncate text-zinc-200 hover:text-sky-300">
                     {nameOf(event)}

@@ -4,7 +4,9 @@ import type { HealthReport, TrustReport } from "../../../src/shared/agent";
 import { healthKey, trustKey } from "../api/agent";
 import { fleetKey, type Fleet } from "../api/fleet";
 import { FakeEventSource, createFakeSource } from "../test/fake-event-source";
-import { agent, at, fleetOf, healthChanged, registered, trustChanged } from "../test/factories";
+import { FakeLocks } from "../test/fake-locks";
+import { agentEventsKey, type AgentEvents } from "../api/agent-events";
+import { agent, at, fleetOf, healthChanged, registered, trustChanged, updated } from "../test/factories";
 import { LiveSync } from "./live-sync";
 
 let client: QueryClient;
@@ -71,6 +73,20 @@ describe("LiveSync", () => {
     });
   });
 
+  it("puts stream events on top of an open agent page's recent events, once each", () => {
+    const held: AgentEvents = { entries: [{ id: 11, event: registered(agent("a")) }] };
+    client.setQueryData(agentEventsKey("a"), held);
+    liveWith(async () => fleetOf([], 0));
+    const source = FakeEventSource.latest();
+    source.emit("agent_registered", 11, registered(agent("a")));
+    source.emit("agent_updated", 12, updated(agent("a", { revision: 2 })));
+    source.emit("agent_registered", 13, registered(agent("b")));
+    expect(client.getQueryData<AgentEvents>(agentEventsKey("a"))!.entries.map((e) => [e.id, e.event.type])).toEqual([
+      [12, "agent_updated"],
+      [11, "agent_registered"],
+    ]);
+  });
+
   it("on reset refetches once, and again only if the snapshot is older than a later reset asks", async () => {
     const answers = [fleetOf([agent("a", { revision: 2 })], 50), fleetOf([agent("a", { revision: 3 })], 90)];
     const fetchFleet = vi.fn(async () => answers.shift()!);
@@ -94,5 +110,25 @@ describe("LiveSync", () => {
     await vi.waitFor(() => expect(live.getState().resyncing).toBe(false));
     expect(fetchTrust).toHaveBeenCalledTimes(2);
     unmount();
+  });
+
+  it("in a follower tab, applies the events the leader tab relays to its own cache", async () => {
+    const sharing = { locks: new FakeLocks() as unknown as LockManager, channel: (name: string) => new BroadcastChannel(name), name: "live-sync-test" };
+    const other = new QueryClient();
+    other.setQueryData(fleetKey, fleetOf([agent("a")], 10));
+    const leader = new LiveSync(client, { batchMs: 0, share: sharing, stream: { createSource: createFakeSource } });
+    const follower = new LiveSync(other, { batchMs: 0, share: sharing, stream: { createSource: createFakeSource } });
+    leader.start();
+    await vi.waitFor(() => expect(leader.getState().role).toBe("leader"));
+    follower.start();
+    FakeEventSource.latest().open();
+    FakeEventSource.latest().emit("agent_registered", 11, registered(agent("b")));
+    await vi.waitFor(() => expect(Object.keys(other.getQueryData<Fleet>(fleetKey)!.agents)).toEqual(["a", "b"]));
+    expect(follower.getState()).toMatchObject({ role: "follower", status: "live" });
+    expect(follower.feed.getView().entries.map((e) => e.id)).toEqual([11]);
+    expect(FakeEventSource.created).toHaveLength(1);
+    leader.stop();
+    follower.stop();
+    other.clear();
   });
 });

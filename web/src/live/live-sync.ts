@@ -10,10 +10,12 @@
 import type { QueryClient } from "@tanstack/react-query";
 import type { Agent, HealthReport, TrustReport } from "../../../src/shared/agent";
 import { agentKey, healthKey, trustKey } from "../api/agent";
+import { addAgentEvent, agentEventsKey, type AgentEvents } from "../api/agent-events";
 import { fetchFleet, fleetKey, type Fleet } from "../api/fleet";
 import { backoffDelay } from "./backoff";
 import { EventStream, type ConnectionState, type EventStreamOptions, type StreamFrame } from "./event-stream";
 import { Feed } from "./feed";
+import { SharedStream, type StreamRole, type TabSharing } from "./shared-stream";
 import { applyEvents, rebase, supersedes, type SequencedEvent } from "./fleet-updates";
 import { applyToHealth, applyToTrust, later } from "./history-updates";
 
@@ -24,16 +26,20 @@ export interface LiveSyncOptions {
   stream?: Omit<EventStreamOptions, "onFrame" | "onState">;
   /** How the refetch on `reset` reads the fleet (default: the API). */
   fetchFleet?: () => Promise<Fleet>;
+  /** Share one stream among the browser's tabs (see live/shared-stream.ts); without it this tab streams on its own. */
+  share?: TabSharing | null;
 }
 
 export interface LiveState extends ConnectionState {
   /** True while a refetch after `reset` is in flight. */
   resyncing: boolean;
+  /** Whether this tab streams on its own, holds the stream it shares with other tabs, or follows another tab's. */
+  role: StreamRole;
 }
 
 export class LiveSync {
   readonly feed = new Feed();
-  private readonly stream: EventStream;
+  private readonly stream: Pick<EventStream, "open" | "close" | "reconnectNow" | "getState">;
   private state: LiveState;
   private readonly listeners = new Set<() => void>();
   private batch: SequencedEvent[] = [];
@@ -48,12 +54,13 @@ export class LiveSync {
     private readonly queryClient: QueryClient,
     private readonly options: LiveSyncOptions = {},
   ) {
-    this.stream = new EventStream({
+    const streamOptions = {
       ...options.stream,
-      onFrame: (frame) => this.receive(frame),
-      onState: (connection) => this.set({ ...connection, resyncing: this.resyncRun !== null }),
-    });
-    this.state = { ...this.stream.getState(), resyncing: false };
+      onFrame: (frame: StreamFrame) => this.receive(frame),
+      onState: (connection: ConnectionState) => this.set({ ...connection, resyncing: this.resyncRun !== null }),
+    };
+    this.stream = options.share ? new SharedStream(options.share, { ...streamOptions, onRole: (role) => this.set({ role }) }) : new EventStream(streamOptions);
+    this.state = { ...this.stream.getState(), resyncing: false, role: options.share ? "follower" : "own" };
   }
 
   getState = (): LiveState => this.state;
@@ -146,8 +153,9 @@ export class LiveSync {
     this.batch = [];
     this.queryClient.setQueryData<Fleet>(fleetKey, (fleet) => fleet && applyEvents(fleet, events));
     const refetch = new Set<string>();
-    for (const { event } of events) {
+    for (const { id: eventId, event } of events) {
       const id = event.agent_id;
+      this.update<AgentEvents>(agentEventsKey(id), refetch, (held) => addAgentEvent(held, eventId, event));
       this.update<TrustReport>(trustKey(id), refetch, (report) => applyToTrust(report, event));
       this.update<HealthReport>(healthKey(id), refetch, (report) => applyToHealth(report, event));
       if (event.type !== "agent_deregistered") {

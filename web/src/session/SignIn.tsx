@@ -40,7 +40,7 @@ export function SignIn() {
           autoFocus
           value={token}
           onChange={(e) => setToken(e.target.value)}
-          className="mt-1 w-full rounded border border-zinc-700 bg-zinc-950 px-2 py-1.5 text-sm text-zinc-100 outline-none focus:border-sky-500/60"
+          className="mt-1 w-full rounded border border-zinc-700 bg-zinc-950 px-2 py-1.5 text-sm text-zinc-100 focus:border-sky-500/60"
         />
         {error && (
           <p className="mt-2 text-sm text-rose-300" role="alert">
@@ -50,7 +50,7 @@ export function SignIn() {
         <button type="submit" disabled={mutation.isPending || !token.trim()} className="mt-4 w-full rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-500 disabled:opacity-50">
           {mutation.isPending ? "Signing in…" : "Sign in"}
         </button>
-        <p className="mt-3 text-xs text-zinc-500">The token is exchanged for a session cookie; it is not stored by this page.</p>
+        <p className="mt-3 text-xs text-muted">The token is exchanged for a session cookie; it is not stored by this page.</p>
       </form>
     </main>
   );
