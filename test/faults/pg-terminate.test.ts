@@ -73,8 +73,11 @@ describe("PostgreSQL backends terminated under load, ten times", () => {
     const streamed = new Set(load.subscribers[0].events.filter((e) => e.type === "agent_registered").map((e) => e.agent_id));
     expect(load.registered.filter((id) => !streamed.has(id))).toEqual([]);
 
+    // The sweeps were felt (each kills the LISTEN connection, at least), and told.
+    expect(nodes.map((n) => logLines(n, OUTAGE_START).length).every((n) => n >= 1)).toBe(true);
     for (const node of nodes) {
       expect(logLines(node, "unexpected error")).toEqual([]);
+      expect(logLines(node, "background task failed")).toEqual([]);
       // At most one line per sweep, not one per failed request, and each outage was seen to end.
       const starts = logLines(node, OUTAGE_START);
       expect(starts.length).toBeLessThanOrEqual(10);
