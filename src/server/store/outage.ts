@@ -24,8 +24,11 @@ export const OUTAGE_END = "store available again";
 /** A short reason for the log: the error's code and first line, never a stack. */
 export function reasonOf(err: unknown): string {
   const e = ((err as { cause?: unknown })?.cause ?? err) as { code?: unknown; message?: unknown };
-  const message = typeof e?.message === "string" ? e.message.split("\n")[0].slice(0, 200) : String(err).slice(0, 200);
-  return typeof e?.code === "string" && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  // A refused connection can be an AggregateError with an empty message (one error per address tried).
+  const message = (typeof e?.message === "string" ? e.message : String(e)).split("\n")[0].trim().slice(0, 200);
+  if (!message) return code ?? "unknown error";
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 export class Outage {
