@@ -52,7 +52,16 @@ export function guardStore(store: Store, opts: GuardOptions): Store {
         if (!unavailable) throw err;
         outage.failed(unavailable);
         if (!timer) {
-          timer = setInterval(() => void guarded.ping().catch(() => {}), opts.probeMs ?? 1000);
+          // One probe at a time: against an unreachable server each may wait out the connect timeout.
+          let probing = false;
+          timer = setInterval(() => {
+            if (probing) return;
+            probing = true;
+            void guarded
+              .ping()
+              .catch(() => {})
+              .finally(() => (probing = false));
+          }, opts.probeMs ?? 1000);
           timer.unref();
         }
         throw unavailable;

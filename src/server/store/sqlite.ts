@@ -198,13 +198,20 @@ class SqliteStore implements Store {
   async probe() {
     if (this.closed) throw new Error("store is closed");
     const pageSize = this.raw.pragma("page_size", { simple: true }) as number;
-    this.raw
-      .transaction(() => {
-        this.raw.exec("create table if not exists store_probe (x blob)");
-        this.stmt("insert into store_probe (x) values (zeroblob(?))").run(pageSize);
-        this.stmt("delete from store_probe").run();
-      })
-      .immediate();
+    // Another process holding the write lock is itself the outage: say so at once rather than block the event loop for the busy timeout.
+    const busyTimeout = this.raw.pragma("busy_timeout", { simple: true }) as number;
+    this.raw.pragma("busy_timeout = 0");
+    try {
+      this.raw
+        .transaction(() => {
+          this.raw.exec("create table if not exists store_probe (x blob)");
+          this.stmt("insert into store_probe (x) values (zeroblob(?))").run(pageSize);
+          this.stmt("delete from store_probe").run();
+        })
+        .immediate();
+    } finally {
+      this.raw.pragma(`busy_timeout = ${busyTimeout}`);
+    }
     this.checkpointer?.committed();
   }
 
