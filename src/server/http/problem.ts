@@ -5,8 +5,9 @@
  * logged with its stack and answered as a plain 500 that leaks nothing.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { PROBLEMS, PROBLEM_CONTENT_TYPE, problemType, retryAfterOf, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
+import { PROBLEMS, PROBLEM_CONTENT_TYPE, problemType, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
 import { AppError } from "../errors.js";
+import { retryAfterOf } from "../../shared/problems.js";
 
 export function problem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
   const p = PROBLEMS[code];
