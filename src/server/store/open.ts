@@ -16,8 +16,6 @@ import type { Store } from "./store.js";
 export interface OpenOptions {
   /** Extra SQLite options (tests: `onOpen` to cap the file). */
   sqlite?: Pick<SqliteStoreOptions, "onOpen">;
-  /** How long an outage's end must hold before it is logged (default 1000 ms). */
-  outageSettleMs?: number;
 }
 
 export async function openStore(config: Pick<Config, "database" | "dbPoolSize">, logger?: Pick<Logger, "info" | "warn" | "debug">, options: OpenOptions = {}): Promise<Store> {
@@ -28,14 +26,14 @@ export async function openStore(config: Pick<Config, "database" | "dbPoolSize">,
       checkpoint: { onWarning: (message, err) => logger?.warn({ err }, message) },
     });
     return guardStore(store, {
-      outage: new Outage({ store: "sqlite", logger, settleMs: options.outageSettleMs }),
+      outage: new Outage({ store: "sqlite", logger }),
       recoversOn: "writes",
       toUnavailable: (err) => (isSqliteUnavailable(err) ? Object.assign(new AppError("store_unavailable", `${sqliteReason(err)}; retry shortly`), { cause: err }) : null),
     });
   }
   const { openPostgresStore } = await import("./postgres.js");
   // The LISTEN connection going away is the outage too (told once with the rest); its own comings and goings are debug detail.
-  const outage = new Outage({ store: "postgres", logger, settleMs: options.outageSettleMs });
+  const outage = new Outage({ store: "postgres", logger });
   const store = await openPostgresStore(config.database, {
     poolSize: config.dbPoolSize,
     onListenerState: (state, err) => {
