@@ -5,7 +5,7 @@
 import { pino, type Logger } from "pino";
 import { createApp, type App } from "./app.js";
 import { loadConfig, type Config, type ConfigInput } from "./config.js";
-import { openStore, type OpenOptions } from "./store/open.js";
+import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 
 export interface RunningServer {
@@ -23,14 +23,12 @@ export interface StartOptions {
   /** Environment to read `AGENTMESH_*` from (default: none, so tests are hermetic). */
   env?: Record<string, string | undefined>;
   logger?: Logger;
-  /** Store options beyond the config (tests: a capped SQLite file). */
-  store?: OpenOptions;
 }
 
 export async function startServer(overrides: ConfigInput = {}, options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig({ flags: overrides, env: options.env ?? {} });
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "agentmesh" } });
-  const store = await openStore(config, logger, options.store);
+  const store = await openStore(config, logger);
   try {
     await store.migrate();
     const app = await createApp({ config, store, clock: { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000 });

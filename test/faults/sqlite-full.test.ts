@@ -12,7 +12,10 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "../../src/server/start.js";
+import { createApp, type App } from "../../src/server/app.js";
+import { loadConfig } from "../../src/server/config.js";
+import { openStore } from "../../src/server/store/open.js";
+import type { Store } from "../../src/server/store/store.js";
 import { ADMIN, api, card, openStream, tempDir, waitFor, type RawStream } from "../helpers.js";
 
 const OUTAGE_START = "store unavailable";
@@ -22,27 +25,34 @@ describe("SQLite full", () => {
   const dir = tempDir();
   const logs: { level: number; msg: string }[] = [];
   let db: BetterSqlite3.Database;
-  let server: RunningServer;
+  let app: App;
+  let store: Store;
+  let url: string;
   let stream: RawStream;
 
   beforeAll(async () => {
     const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-    server = await startServer(
-      { port: 0, database: `sqlite:${join(dir, "agentmesh.db")}`, rateLimit: "0", adminToken: ADMIN, webRoot: join(dir, "no-web") },
-      { logger, store: { sqlite: { onOpen: (raw) => (db = raw) } } },
-    );
+    // startServer's parts, with the connection handed out so the test can cap the file.
+    const config = loadConfig({ flags: { port: 0, database: `sqlite:${join(dir, "agentmesh.db")}`, rateLimit: "0", adminToken: ADMIN, webRoot: join(dir, "no-web") }, env: {} });
+    store = await openStore(config, logger, { sqlite: { onOpen: (raw) => (db = raw) } });
+    await store.migrate();
+    app = await createApp({ config, store, clock: { now: Date.now }, logger });
+    await app.start();
+    await app.http.listen({ port: 0, host: "127.0.0.1" });
+    const address = app.http.server.address();
+    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   });
 
   afterAll(async () => {
     stream?.close();
-    await server?.close(50);
+    await app?.close(50);
+    await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   const lines = (prefix: string) => logs.filter((l) => l.msg.startsWith(prefix));
 
   it("answers 503 with Retry-After, writes nothing half, publishes nothing, is not ready, and recovers when space returns", async () => {
-    const { url } = server;
     stream = await openStream(url, "?last_event_id=0");
     const acknowledged: string[] = [];
     for (let i = 0; i < 5; i++) {
