@@ -78,7 +78,9 @@ const CLOSE_GRACE_MS = 5000;
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
 export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
-  const onError = throttledErrorLog(logger, "background task failed", 10_000);
+  const logFailure = throttledErrorLog(logger, "background task failed", 10_000);
+  // An unavailable store is logged once per outage by the store itself (store/outage.ts).
+  const onError = (err: unknown) => (err instanceof AppError && err.code === "store_unavailable" ? undefined : logFailure(err));
   const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, flushIntervalMs: config.streamFlushMs, onError });
   const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
   const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });

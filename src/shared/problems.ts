@@ -21,11 +21,18 @@ export const PROBLEMS = {
   unsupported_media_type: { status: 415, title: "Unsupported content type" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
-  store_unavailable: { status: 503, title: "The store is unavailable" },
+  /** Answered with `Retry-After: 1`: the database is away or the disk full; the instance recovers by itself. */
+  store_unavailable: { status: 503, title: "The store is unavailable", retryAfterSeconds: 1 },
   shutting_down: { status: 503, title: "The server is shutting down" },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
+
+/** The `Retry-After` (seconds) that every answer with this code carries, if any. */
+export function retryAfterOf(code: ProblemCode): number | undefined {
+  const entry = PROBLEMS[code];
+  return "retryAfterSeconds" in entry ? entry.retryAfterSeconds : undefined;
+}
 
 export interface FieldError {
   /** Where the problem is, e.g. `body.endpoint`, `query.limit`, `params.id`. */

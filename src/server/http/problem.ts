@@ -8,14 +8,18 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { PATTERN_MESSAGES } from "../../shared/agent.js";
 import { PROBLEMS, PROBLEM_CONTENT_TYPE, problemType, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
 import { AppError } from "../errors.js";
+import { retryAfterOf } from "../../shared/problems.js";
 
 export function problem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
   const p = PROBLEMS[code];
   return { type: problemType(code), title: p.title, status: p.status, code, detail, ...(errors?.length ? { errors } : {}) };
 }
 
+/** Headers that are facts of the code (the catalogue's Retry-After) come first; a throw site may still set its own. */
 export function sendProblem(reply: FastifyReply, p: Problem, headers: Record<string, string> = {}) {
-  return reply.code(p.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(p);
+  const retryAfter = retryAfterOf(p.code);
+  const all = retryAfter === undefined ? headers : { "Retry-After": String(retryAfter), ...headers };
+  return reply.code(p.status).headers(all).type(PROBLEM_CONTENT_TYPE).send(p);
 }
 
 interface AjvError {

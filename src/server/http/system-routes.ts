@@ -26,12 +26,13 @@ export interface SystemDeps {
 export function systemRoutes(app: FastifyInstance, { hub, store, config, metrics }: SystemDeps) {
   app.get("/healthz", { schema: { summary: "The process is alive", tags: ["system"] } }, async () => ({ status: "ok" }));
 
-  app.get("/readyz", { schema: { summary: "The store is reachable", tags: ["system"] } }, async (_request, reply) => {
+  // While an outage lasts (the database away, SQLite's disk full) the store's ping is a write probe: not ready until writes work.
+  app.get("/readyz", { schema: { summary: "The store accepts reads and writes", tags: ["system"] } }, async (_request, reply) => {
     try {
       await store.ping();
       return { status: "ready", store: store.kind };
-    } catch {
-      return sendProblem(reply, problem("store_unavailable", "the store does not answer"));
+    } catch (err) {
+      return sendProblem(reply, problem("store_unavailable", err instanceof AppError && err.code === "store_unavailable" ? err.detail : "the store does not answer"));
     }
   });
 

@@ -1,6 +1,6 @@
 /**
  * Which PostgreSQL failures mean "the database is unavailable" (answered 503
- * `store_unavailable`, with a Retry-After) rather than a bug (answered 500).
+ * `store_unavailable`; its Retry-After comes with the code) rather than a bug (answered 500).
  *
  * Unavailable: the server cannot be reached, refused or dropped the connection
  * (restart, failover, `pg_terminate_backend`), is starting up or shutting
@@ -55,7 +55,7 @@ export function toStoreError(err: unknown): unknown {
   if (err instanceof AppError || !isUnavailable(err)) return err;
   const e = err as Error & { code?: string };
   const why = e.code === "57014" ? "did not answer in time" : `is unreachable (${e.code ?? e.message})`;
-  const wrapped = new AppError("store_unavailable", `the PostgreSQL database ${why}; retry shortly`, undefined, { "Retry-After": "1" });
+  const wrapped = new AppError("store_unavailable", `the PostgreSQL database ${why}; retry shortly`);
   (wrapped as Error).cause = err;
   return wrapped;
 }

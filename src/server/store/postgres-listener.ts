@@ -102,7 +102,9 @@ export class PgListener {
     const client = this.client;
     if (!client || this.closed) return;
     try {
-      await client.query({ text: "select 1", query_timeout: 5000 } as pg.QueryConfig);
+      // LISTEN again rather than `select 1`: a no-op for a channel already listened to, and
+      // pg_stat_activity goes on showing the connection for what it is (operators and tests look for it there).
+      await client.query({ text: `LISTEN ${quoteIdent(this.opts.channel)}`, query_timeout: 5000 } as pg.QueryConfig);
     } catch (err) {
       // Force the socket down; the "end"/"error" handler reconnects.
       client.emit("error", err);

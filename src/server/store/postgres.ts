@@ -51,6 +51,19 @@ import {
 
 export type { PostgresStoreOptions } from "./postgres-config.js";
 
+/**
+ * pg emits `error` on a client whose connection ends (a terminated backend, a
+ * database restart). The pool listens on its idle clients only; an `error`
+ * with no listener ends the process, so a client checked out by `connect()`
+ * (a transaction, a commit) needs one of its own for as long as it lives. The
+ * error itself is not lost: the statement in flight (or the next one) fails
+ * with it, and the client is then released as broken and discarded.
+ */
+function neverThrowErrors(pool: pg.Pool): void {
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+}
+
 const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
 
 /**
@@ -63,8 +76,7 @@ const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as Store
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<Store> {
   const pool = new pg.Pool({ ...clientConfig(url, options, "pool"), max: options.poolSize, idleTimeoutMillis: 30_000 });
-  // An idle pooled connection that the server drops emits here; the pool discards it.
-  pool.on("error", () => {});
+  neverThrowErrors(pool);
   let schema: string | null;
   try {
     schema = (await pool.query<{ schema: string | null }>("select current_schema() as schema")).rows[0].schema;
@@ -114,7 +126,7 @@ class PostgresStore implements Store {
 
   private assertOpen() {
     // A request still queued when shutdown closes the store: the client should retry (elsewhere), not see a 500.
-    if (this.closed) throw new AppError("store_unavailable", "this instance is shutting down; retry", undefined, { "Retry-After": "1" });
+    if (this.closed) throw new AppError("store_unavailable", "this instance is shutting down; retry");
   }
 
   /** One statement on any pooled connection; a connection that turns out to be dead is replaced once. */
@@ -165,7 +177,7 @@ class PostgresStore implements Store {
     // Its own single connection, without the statement timeout: a start-up may wait
     // on another instance's migration (Kysely's Migrator holds an advisory lock).
     const pool = new pg.Pool({ ...clientConfig(this.url, this.options, "migrate"), statement_timeout: 0, query_timeout: undefined, max: 1 });
-    pool.on("error", () => {});
+    neverThrowErrors(pool);
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     try {
       await migrateToLatest(db, "postgres", this.schema);

@@ -102,9 +102,14 @@ export class Checkpointer {
   committed(): void {
     if (!this.worker) return;
     if (this.counts.walFrames > this.maxFrames) {
-      this.raw.pragma("wal_checkpoint(PASSIVE)");
-      this.counts.foreground++;
-      this.counts.walFrames = 0;
+      try {
+        this.raw.pragma("wal_checkpoint(PASSIVE)");
+        this.counts.foreground++;
+        this.counts.walFrames = 0;
+      } catch {
+        // A full or failing disk: this runs after a commit (from a timer), where a
+        // throw would end the process. The WAL keeps the data; the next commit tries again.
+      }
     }
     this.dirty = true;
     this.schedule();

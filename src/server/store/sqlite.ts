@@ -95,6 +95,8 @@ const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as Store
 export interface SqliteStoreOptions {
   /** WAL checkpoints in a worker thread (files only; see sqlite-checkpointer.ts). */
   checkpoint?: CheckpointOptions;
+  /** Called with the connection once it is set up, for extra pragmas (tests cap the file with `max_page_count`). */
+  onOpen?: (db: BetterSqlite3.Database) => void;
 }
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
@@ -105,6 +107,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   raw.pragma("busy_timeout = 5000");
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   const checkpointer = path === ":memory:" ? null : new Checkpointer(raw, path, options.checkpoint);
+  options.onOpen?.(raw);
   return new SqliteStore(raw, kysely, checkpointer);
 }
 
@@ -185,6 +188,31 @@ class SqliteStore implements Store {
   async ping() {
     if (this.closed) throw new Error("store is closed");
     this.stmt("select 1").get();
+  }
+
+  /**
+   * Writes and deletes a page-sized value in a table of its own, committed: it
+   * needs a free page (the file's size cap, the disk) and a WAL write, as a
+   * registration does. Leaves the empty table `store_probe` behind, nothing else.
+   */
+  async probe() {
+    if (this.closed) throw new Error("store is closed");
+    const pageSize = this.raw.pragma("page_size", { simple: true }) as number;
+    // Another process holding the write lock is itself the outage: say so at once rather than block the event loop for the busy timeout.
+    const busyTimeout = this.raw.pragma("busy_timeout", { simple: true }) as number;
+    this.raw.pragma("busy_timeout = 0");
+    try {
+      this.raw
+        .transaction(() => {
+          this.raw.exec("create table if not exists store_probe (x blob)");
+          this.stmt("insert into store_probe (x) values (zeroblob(?))").run(pageSize);
+          this.stmt("delete from store_probe").run();
+        })
+        .immediate();
+    } finally {
+      this.raw.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    this.checkpointer?.committed();
   }
 
   async close() {

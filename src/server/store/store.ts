@@ -140,6 +140,12 @@ export interface Store {
   migrate(): Promise<void>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * A small write that leaves nothing behind, for a store whose reads can
+   * still work while writes fail (SQLite on a full disk): while an outage
+   * lasts, readiness asks this instead of `ping()` (see guarded.ts). Optional.
+   */
+  probe?(): Promise<void>;
   close(): Promise<void>;
 
   getAgent(id: string): Promise<AgentRow | undefined>;
