@@ -10,6 +10,7 @@ import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from "fastify";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -106,6 +107,13 @@ const SECURITY_HEADERS = {
   strictTransportSecurity: false,
 };
 
+/**
+ * swagger-ui's logo is an SVG with an inline <style>: allowed by its hash, on
+ * /docs only, rather than allowing inline styles. (A swagger-ui upgrade that
+ * changes it shows up as a CSP violation in test/abuse/headers.test.ts.)
+ */
+const SWAGGER_LOGO_STYLE = `'sha256-${createHash("sha256").update(".logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}").digest("base64")}'`;
+
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
 export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
@@ -159,7 +167,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
-  await http.register(swaggerUi, { routePrefix: "/docs" });
+  await http.register(swaggerUi, { routePrefix: "/docs", transformStaticCSP: (csp) => csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_LOGO_STYLE}`) });
 
   const sessions = createSessions({ store, config, clock });
   const auth = createAuth({ config, store, sessions });
