@@ -11,12 +11,26 @@ import { createSchema } from "../scale/pg.js";
 export type StoreKind = "sqlite" | "postgres";
 export const STORES: StoreKind[] = ["sqlite", "postgres"];
 
-export async function startOn(kind: StoreKind, overrides: ConfigInput = {}): Promise<TestServer> {
-  if (kind === "sqlite") return startTestServer(overrides);
+export interface AbuseServer extends TestServer {
+  kind: StoreKind;
+  /** The PostgreSQL schema holding this server's data (postgres only). */
+  pgSchema?: string;
+  /** Another server on the same data (a restart when this one is closed, or a second instance), with other settings. */
+  sibling(overrides?: ConfigInput): Promise<TestServer>;
+}
+
+export async function startOn(kind: StoreKind, overrides: ConfigInput = {}): Promise<AbuseServer> {
+  if (kind === "sqlite") {
+    const server = await startTestServer(overrides);
+    return Object.assign(server, { kind, sibling: (more: ConfigInput = {}) => startTestServer({ ...overrides, ...more, database: `sqlite:${server.dbFile}` }) });
+  }
   const schema = await createSchema();
   const server = await startTestServer({ database: schema.url, ...overrides });
   const destroy = server.destroy.bind(server);
   return Object.assign(server, {
+    kind,
+    pgSchema: schema.schema,
+    sibling: (more: ConfigInput = {}) => startTestServer({ ...overrides, ...more, database: schema.url }),
     async destroy() {
       await destroy();
       await schema.drop();
