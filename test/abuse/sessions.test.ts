@@ -63,14 +63,14 @@ describe.each(STORES)("sessions (%s)", (kind) => {
     expect(await readWith(url, b.cookie)).toBe(200);
   });
 
-  it("the cookie carries an expiry, and the server ends the session then, whatever the browser keeps", async () => {
-    server = await startOn(kind, { readToken: READ, sessionMaxAge: "12h" });
+  it("the cookie carries an expiry (7 days by default), and the server ends the session then, whatever the browser keeps", async () => {
+    server = await startOn(kind, { readToken: READ });
     const { url } = server;
     const s = await signIn(url);
     expect(s.setCookie).toMatch(/HttpOnly/);
     expect(s.setCookie).toMatch(/SameSite=Strict/);
-    expect(s.setCookie).toMatch(/Max-Age=43200(;|$)/);
-    vi.setSystemTime(Date.now() + 12 * 3_600_000 - 1000);
+    expect(s.setCookie).toMatch(/Max-Age=604800(;|$)/);
+    vi.setSystemTime(Date.now() + 7 * DAY - 1000);
     expect(await readWith(url, s.cookie)).toBe(200);
     vi.setSystemTime(Date.now() + 2000);
     expect(await readWith(url, s.cookie)).toBe(401);
@@ -102,8 +102,8 @@ describe.each(STORES)("sessions (%s)", (kind) => {
     expect(await readWith(rotated.url, s.cookie)).toBe(401);
   });
 
-  it("sign-in attempts are limited per address, the right token included once over the limit", async () => {
-    server = await startOn(kind, { readToken: READ, signInLimit: "10", trustProxy: "loopback" });
+  it("sign-in attempts are limited per address (10 a minute by default), the right token included once over the limit", async () => {
+    server = await startOn(kind, { readToken: READ, trustProxy: "loopback" });
     const { url } = server;
     const from = { "x-forwarded-for": "198.51.100.7" };
     for (let i = 0; i < 10; i++) expect((await signIn(url, `guess-${i}-0123456789`, from)).status).toBe(401);
@@ -130,6 +130,14 @@ describe.each(STORES)("sessions (%s)", (kind) => {
       expect(await readWith(b.url, s.cookie)).toBe(401);
     });
   }
+
+  it("--session-max-age sets both the cookie's Max-Age and the server's expiry", async () => {
+    server = await startOn(kind, { readToken: READ, sessionMaxAge: "12h" });
+    const s = await signIn(server.url);
+    expect(s.setCookie).toMatch(/Max-Age=43200(;|$)/);
+    vi.setSystemTime(Date.now() + 12 * 3_600_000 + 1000);
+    expect(await readWith(server.url, s.cookie)).toBe(401);
+  });
 });
 
 describe("sessions when no read token is configured", () => {
