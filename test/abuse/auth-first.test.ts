@@ -29,6 +29,7 @@ const ROUTES: Route[] = [
   { name: "GET /agents/{id}/trust", call: (id) => ["GET", `/api/v1/agents/${id}/trust`], entitled: ["read token"] },
   { name: "GET /agents/{id}/health", call: (id) => ["GET", `/api/v1/agents/${id}/health`], entitled: ["read token"] },
   { name: "GET /events/history?agent_id=", call: (id) => ["GET", `/api/v1/events/history?agent_id=${id}`], entitled: ["read token"] },
+  { name: "GET /events?agent_id= (the stream)", call: (id) => ["GET", `/api/v1/events?agent_id=${id}`], entitled: ["read token"] },
   { name: "PATCH /agents/{id}", call: (id) => ["PATCH", `/api/v1/agents/${id}`, { version: "2.0.0" }], entitled: [] },
   { name: "DELETE /agents/{id}", call: (id) => ["DELETE", `/api/v1/agents/${id}`], entitled: [] },
   { name: "POST /agents/{id}/heartbeat", call: (id) => ["POST", `/api/v1/agents/${id}/heartbeat`, { status: "healthy" }], entitled: [] },
