@@ -43,7 +43,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
   const tags = ["agents"];
   // Every write: counted by the rate limit under the caller's verified identity,
   // then refused with 401 if its token verifies as nothing, before the body is read.
-  const writeLimit = { onRequest: limit ? [limit] : [], preParsing: [auth.rejectUnverified] };
+  const writeHooks = { onRequest: limit ? [limit] : [], preParsing: [auth.rejectUnverified] };
 
   const register = async (request: FastifyRequest, reply: any) => {
     const card = request.body as AgentCard;
@@ -58,8 +58,8 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
     tags,
     body: AgentCard,
   };
-  app.post("/api/v1/agents", { schema: registerSchema, ...writeLimit }, register);
-  app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeLimit }, register);
+  app.post("/api/v1/agents", { schema: registerSchema, ...writeHooks }, register);
+  app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeHooks }, register);
 
   app.get("/api/v1/agents", { schema: { summary: "List agents (filter, search, sort, page)", tags, querystring: ListQuery } }, async (request): Promise<AgentList> => {
     requireRead(request, config);
@@ -80,7 +80,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
 
   app.patch(
     "/api/v1/agents/:id",
-    { schema: { summary: "Update card fields (agent token or admin token)", tags, params: IdParams, body: AgentPatch }, ...writeLimit },
+    { schema: { summary: "Update card fields (agent token or admin token)", tags, params: IdParams, body: AgentPatch }, ...writeHooks },
     async (request) => {
       const { id } = request.params as IdParams;
       requireOwnerOrAdmin(await auth.identify(request), id, true);
@@ -90,7 +90,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
 
   app.delete(
     "/api/v1/agents/:id",
-    { schema: { summary: "Deregister (agent token or admin token)", tags, params: IdParams }, ...writeLimit },
+    { schema: { summary: "Deregister (agent token or admin token)", tags, params: IdParams }, ...writeHooks },
     async (request, reply) => {
       const { id } = request.params as IdParams;
       requireOwnerOrAdmin(await auth.identify(request), id, true);
@@ -107,7 +107,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
       preValidation: async (request: { body: unknown }) => {
         if (request.body === undefined || request.body === null) request.body = {};
       },
-      ...writeLimit,
+      ...writeHooks,
     },
     async (request) => {
       const { id } = request.params as IdParams;
@@ -118,7 +118,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
 
   app.post(
     "/api/v1/agents/:id/reports",
-    { schema: { summary: "Report an invocation outcome about this agent (the reporter's agent token)", tags, params: IdParams, body: InvocationReport }, ...writeLimit },
+    { schema: { summary: "Report an invocation outcome about this agent (the reporter's agent token)", tags, params: IdParams, body: InvocationReport }, ...writeHooks },
     async (request, reply) => {
       const { id } = request.params as IdParams;
       requireAgent(await auth.identify(request));
