@@ -95,6 +95,17 @@ describe("in Chromium, under that CSP", () => {
     });
   });
 
+  it("an agent's page, with its trust chart, renders with no CSP violation", async () => {
+    const token = (await api(server.url, "POST", "/api/v1/agents", card("csp-subject"))).body.agent_token;
+    const reporter = (await api(server.url, "POST", "/api/v1/agents", card("csp-reporter"))).body.agent_token;
+    expect((await api(server.url, "POST", "/api/v1/agents/csp-subject/heartbeat", { status: "degraded" }, token)).status).toBe(200);
+    expect((await api(server.url, "POST", "/api/v1/agents/csp-subject/reports", { outcome: "failure" }, reporter)).status).toBe(202);
+    await visit("/agents/csp-subject", async () => {
+      await browser.page.locator('[data-testid="agent-detail"] header [data-status="degraded"]').waitFor({ timeout: 15_000 });
+      await browser.page.locator('[data-testid="trust-chart"] circle').first().waitFor({ timeout: 15_000 });
+    });
+  });
+
   it("the API docs render every route with no CSP violation", async () => {
     await visit("/docs", async () => {
       await browser.page.locator(".swagger-ui .info .title", { hasText: "AgentMesh" }).waitFor({ timeout: 15_000 });
