@@ -189,7 +189,7 @@ async function gauges(url) {
     if (!m) throw new Error(`no ${name} in /metrics`);
     return Number(m[1]);
   };
-  return { subscribers: gauge("agentmesh_sse_subscribers"), heapUsedKiB: Math.round(gauge("agentmesh_process_nodejs_heap_size_used_bytes") / 1024) };
+  return { subscribers: gauge("agentmesh_sse_subscribers"), heapUsedKiB: Math.round(gauge("agentmesh_nodejs_heap_size_used_bytes") / 1024) };
 }
 
 function round2(x) {

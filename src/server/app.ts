@@ -4,11 +4,13 @@
  * routes — and returns them with an ordered `close()`. It does not listen;
  * `start.ts` does.
  */
+import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from "fastify";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -20,14 +22,15 @@ import { Hub } from "./events/hub.js";
 import { Tailer } from "./events/tailer.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import { allowedMethods } from "./http/allowed-methods.js";
-import { bearerOf } from "./http/auth.js";
+import { createAuth } from "./http/auth.js";
 import { eventsRoutes } from "./http/events-routes.js";
 import { errorHandler, problem, sendProblem } from "./http/problem.js";
+import { sessionRoutes } from "./http/session-routes.js";
+import { createSessions } from "./http/sessions.js";
 import { systemRoutes } from "./http/system-routes.js";
 import { validatorCompiler } from "./http/validation.js";
 import { createMetrics } from "./metrics.js";
 import { createRegistry, type Clock } from "./registry/service.js";
-import { secretEquals } from "./registry/tokens.js";
 import type { Store } from "./store/store.js";
 import { Sweeper } from "./sweeper.js";
 
@@ -75,6 +78,43 @@ export function throttledErrorLog(logger: Pick<Logger, "error">, msg: string, in
 /** How long in-flight requests may take to finish at shutdown. */
 const CLOSE_GRACE_MS = 5000;
 
+/**
+ * Browser-facing headers on every answer (the dashboard, /docs, the API): a
+ * CSP that the built dashboard and swagger-ui run under (all their scripts and
+ * styles are files from this origin), no framing, no MIME sniffing, no
+ * referrer. HSTS is left to the TLS-terminating proxy (this server speaks plain
+ * HTTP), and so is upgrade-insecure-requests, which would break a dashboard
+ * served over plain HTTP on a LAN address.
+ */
+const SECURITY_HEADERS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      "default-src": ["'self'"],
+      "base-uri": ["'self'"],
+      "connect-src": ["'self'"],
+      "font-src": ["'self'", "data:"],
+      "form-action": ["'self'"],
+      "frame-ancestors": ["'none'"],
+      "img-src": ["'self'", "data:"],
+      "object-src": ["'none'"],
+      "script-src": ["'self'"],
+      "script-src-attr": ["'none'"],
+      "style-src": ["'self'"],
+    },
+  },
+  frameguard: { action: "deny" as const },
+  referrerPolicy: { policy: "no-referrer" as const },
+  strictTransportSecurity: false,
+};
+
+/**
+ * swagger-ui's logo is an SVG with an inline <style>: allowed by its hash, on
+ * /docs only, rather than allowing inline styles. (A swagger-ui upgrade that
+ * changes it shows up as a CSP violation in test/abuse/headers.test.ts.)
+ */
+const SWAGGER_LOGO_STYLE = `'sha256-${createHash("sha256").update(".logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}").digest("base64")}'`;
+
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
 export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
@@ -119,6 +159,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     return payload;
   });
 
+  await http.register(helmet, SECURITY_HEADERS);
   await http.register(swagger, {
     openapi: {
       info: {
@@ -129,34 +170,33 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
-  await http.register(swaggerUi, { routePrefix: "/docs" });
+  await http.register(swaggerUi, { routePrefix: "/docs", transformStaticCSP: (csp) => csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_LOGO_STYLE}`) });
 
-  let writeLimit: Record<string, unknown> = {};
-  if (config.rateLimit > 0) {
+  const sessions = createSessions({ store, config, clock });
+  const auth = createAuth({ config, store, sessions });
+  http.addHook("onRequest", auth.resolveSession);
+
+  let writeLimit: onRequestHookHandler | undefined;
+  let signInLimit: onRequestHookHandler | undefined;
+  if (config.rateLimit > 0 || config.signInLimit > 0) {
     await http.register(rateLimit, {
       global: false,
-      keyGenerator: (request) => {
-        const h = request.headers.authorization;
-        // Keyed by the token when one is sent (many agents behind one address are
-        // many clients), else by address. The token is only a map key in memory.
-        return typeof h === "string" && h.length > 7 ? `t:${h.slice(7)}` : `a:${request.ip}`;
+      keyGenerator: auth.rateKey,
+      allowList: auth.isAdmin,
+      errorResponseBuilder: (request, context) => {
+        const retryAfter = Math.max(1, Math.ceil(context.ttl / 1000));
+        const what = request.routeOptions.url === "/api/v1/session" ? "sign-in attempts per minute from this address" : "writes per second from this client";
+        return new AppError("rate_limited", `more than ${context.max} ${what}; retry after ${retryAfter}s`, undefined, { "Retry-After": String(retryAfter) });
       },
-      allowList: (request) => {
-        try {
-          return secretEquals(bearerOf(request), config.adminToken);
-        } catch {
-          return false;
-        }
-      },
-      errorResponseBuilder: (_request, context) =>
-        new AppError("rate_limited", `more than ${context.max} writes per second from this client; retry after ${Math.ceil(context.ttl / 1000)}s`, undefined, {
-          "Retry-After": String(Math.max(1, Math.ceil(context.ttl / 1000))),
-        }),
     });
-    writeLimit = { config: { rateLimit: { max: config.rateLimit, timeWindow: 1000 } } };
+    // One limiter shared by every write route: the budget is per client, not per route.
+    if (config.rateLimit > 0) writeLimit = http.rateLimit({ max: config.rateLimit, timeWindow: 1000 });
+    // Sign-in is keyed by address alone, admin or not: it is where tokens are guessed.
+    if (config.signInLimit > 0) signInLimit = http.rateLimit({ max: config.signInLimit, timeWindow: 60_000, keyGenerator: (request) => `addr:${request.ip}`, allowList: undefined });
   }
 
-  agentsRoutes(http, { registry, store, config, writeLimit });
+  agentsRoutes(http, { registry, store, config, auth, writeLimit });
+  sessionRoutes(http, { config, sessions, signInLimit });
   eventsRoutes(http, { hub, store, config });
   systemRoutes(http, { hub, store, config, metrics });
   http.get("/openapi.json", { schema: { hide: true } }, async () => http.swagger());

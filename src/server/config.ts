@@ -33,6 +33,10 @@ export interface Config {
   readToken: string | null;
   /** Writes per client per second; 0 turns the limit off. */
   rateLimit: number;
+  /** Sign-in attempts (`POST /api/v1/session`) per client address per minute; 0 turns the limit off. */
+  signInLimit: number;
+  /** How long a dashboard session lasts after sign-in. */
+  sessionMaxAgeMs: number;
   bodyLimitBytes: number;
   trustStep: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -78,6 +82,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: "registrationToken", flag: "registration-token", kind: "token", default: null, help: "If set, new registrations must present it" },
   { key: "readToken", flag: "read-token", kind: "token", default: null, help: "If set, reads and the stream require it (or the dashboard's session cookie)" },
   { key: "rateLimit", flag: "rate-limit", kind: "int", default: "20", help: "Writes per client per second; 0 turns it off" },
+  { key: "signInLimit", flag: "sign-in-limit", kind: "int", default: "10", help: "Dashboard sign-in attempts per client address per minute; 0 turns it off" },
+  { key: "sessionMaxAgeMs", flag: "session-max-age", kind: "duration", default: "7d", help: "How long a dashboard session lasts after sign-in (sign-out ends it at once)" },
   { key: "bodyLimitBytes", flag: "body-limit", kind: "int", default: "65536", help: "Largest accepted request body, in bytes" },
   { key: "trustStep", flag: "trust-step", kind: "number", default: "0.01", help: "Smallest trust move that is published" },
   { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },

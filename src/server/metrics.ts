@@ -9,7 +9,8 @@ import type { Store } from "./store/store.js";
 
 export function createMetrics(deps: { hub: Hub; store: Pick<Store, "countAgents"> }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "agentmesh_process_" });
+  // prom-client's default names already say what they are (`process_cpu_…`, `nodejs_heap_…`): the prefix only namespaces them.
+  collectDefaultMetrics({ register: registry, prefix: "agentmesh_" });
   const { hub, store } = deps;
   const counter = (name: string, help: string, read: () => number) =>
     new Gauge({

@@ -63,8 +63,9 @@ describe("register, read, update, deregister", () => {
     expect(taken.status).toBe(409);
     expect(taken.body).toMatchObject({ code: "agent_id_taken", status: 409 });
     expect(taken.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    // A made-up token verifies as nothing: 401 before the id is looked at.
     const wrong = await api(url, "POST", "/api/v1/agents", card("reg-2", { name: "Impostor" }), "amt_not-the-token");
-    expect(wrong.status).toBe(409);
+    expect(wrong.status).toBe(401);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -124,7 +125,9 @@ describe("register, read, update, deregister", () => {
     expect(self.status).toBe(400);
     expect(self.body.code).toBe("self_report");
     const stranger = await api(url, "POST", "/api/v1/agents/subject/reports", { outcome: "success" }, "amt_nobody");
-    expect(stranger.status).toBe(403);
+    expect(stranger.status).toBe(401);
+    const admin = await api(url, "POST", "/api/v1/agents/subject/reports", { outcome: "success" }, ADMIN);
+    expect(admin.status).toBe(403);
   });
 });
 
@@ -184,24 +187,29 @@ describe("bad input gets a 4xx problem and changes nothing", () => {
     ["bad query value", () => api(url, "GET", "/api/v1/agents?sort=colour"), 400, "validation_failed", "query.sort"],
     ["bad limit", () => api(url, "GET", "/api/v1/agents?limit=5000"), 400, "validation_failed", "query.limit"],
     ["unknown query parameter", () => api(url, "GET", "/api/v1/agents?colour=red"), 400, "validation_failed", "query.colour"],
-    ["heartbeat for an unknown agent", () => api(url, "POST", "/api/v1/agents/ghost/heartbeat", {}, "amt_x"), 404, "agent_not_found"],
-    ["bad heartbeat status", () => api(url, "POST", "/api/v1/agents/victim/heartbeat", { status: "offline" }, "amt_x"), 400, "validation_failed", "body.status"],
+    // Identity first: a token that verifies as nothing is a 401 whether or not the id exists.
+    ["heartbeat with a made-up token", () => api(url, "POST", "/api/v1/agents/ghost/heartbeat", {}, "amt_x"), 401, "unauthorized"],
+    ["PATCH of an unknown agent (admin)", () => api(url, "PATCH", "/api/v1/agents/ghost", { name: "x" }, ADMIN), 404, "agent_not_found"],
+    ["bad heartbeat status", () => api(url, "POST", "/api/v1/agents/victim/heartbeat", { status: "offline" }, victimToken), 400, "validation_failed", "body.status"],
     ["heartbeat without a token", () => api(url, "POST", "/api/v1/agents/victim/heartbeat", {}), 401, "unauthorized"],
-    ["heartbeat with another agent's token", () => api(url, "POST", "/api/v1/agents/victim/heartbeat", {}, "amt_wrong"), 403, "forbidden"],
+    ["heartbeat with another agent's token", () => api(url, "POST", "/api/v1/agents/victim/heartbeat", {}, otherToken), 403, "forbidden"],
     ["heartbeat with the admin token (cannot fake heartbeats)", () => api(url, "POST", "/api/v1/agents/victim/heartbeat", {}, ADMIN), 403, "forbidden"],
     ["PATCH without a token", () => api(url, "PATCH", "/api/v1/agents/victim", { name: "pwned" }), 401, "unauthorized"],
-    ["PATCH with a wrong token", () => api(url, "PATCH", "/api/v1/agents/victim", { name: "pwned" }, "amt_wrong"), 403, "forbidden"],
+    ["PATCH with another agent's token", () => api(url, "PATCH", "/api/v1/agents/victim", { name: "pwned" }, otherToken), 403, "forbidden"],
     ["PATCH with an empty body", () => api(url, "PATCH", "/api/v1/agents/victim", {}, ADMIN), 400, "validation_failed"],
     ["PATCH of the id", () => api(url, "PATCH", "/api/v1/agents/victim", { id: "other" }, ADMIN), 400, "validation_failed", "body.id"],
-    ["DELETE with a wrong token", () => api(url, "DELETE", "/api/v1/agents/victim", undefined, "amt_wrong"), 403, "forbidden"],
+    ["DELETE with another agent's token", () => api(url, "DELETE", "/api/v1/agents/victim", undefined, otherToken), 403, "forbidden"],
     ["malformed Authorization", () => api(url, "DELETE", "/api/v1/agents/victim", undefined, undefined, { authorization: "Basic abc" }), 401, "unauthorized"],
-    ["bad report outcome", () => api(url, "POST", "/api/v1/agents/victim/reports", { outcome: "meh" }, "amt_x"), 400, "validation_failed", "body.outcome"],
+    ["bad report outcome", () => api(url, "POST", "/api/v1/agents/victim/reports", { outcome: "meh" }, otherToken), 400, "validation_failed", "body.outcome"],
     ["report without a token", () => api(url, "POST", "/api/v1/agents/victim/reports", { outcome: "success" }), 401, "unauthorized"],
     ["unknown route", () => api(url, "GET", "/api/v1/nope"), 404, "not_found"],
   ];
 
+  let victimToken = "";
+  let otherToken = "";
   beforeAll(async () => {
-    await register(url, "victim");
+    victimToken = await register(url, "victim");
+    otherToken = await register(url, "bystander");
   });
 
   it.each(cases)("%s", async (_name, call, status, code, field) => {

@@ -19,7 +19,7 @@ describe("registration token", () => {
     server = await startTestServer({ registrationToken: "register-0123456789abc" });
     const url = server.url;
     expect((await api(url, "POST", "/api/v1/agents", card("r1"))).status).toBe(401);
-    expect((await api(url, "POST", "/api/v1/agents", card("r1"), "wrong-token-xxxxxxxx")).status).toBe(403);
+    expect((await api(url, "POST", "/api/v1/agents", card("r1"), "wrong-token-xxxxxxxx")).status).toBe(401);
     const ok = await api(url, "POST", "/api/v1/agents", card("r1"), "register-0123456789abc");
     expect(ok.status).toBe(201);
     expect((await api(url, "POST", "/api/v1/agents", card("r2"), ADMIN)).status).toBe(201);

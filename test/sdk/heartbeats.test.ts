@@ -58,7 +58,8 @@ describe("startHeartbeats", () => {
     await waitFor(() => loop.lastBeat, "a first heartbeat");
     await new AgentMeshClient({ url: server.url, token: ADMIN }).deregister("hb-gone");
     const ended = await loop.done;
-    expect(ended).toMatchObject({ status: 404, code: "agent_not_found" });
+    // Its token now verifies as nothing: a 401, before the id is looked up.
+    expect(ended).toMatchObject({ status: 401, code: "unauthorized" });
     expect(fatal).toBe(ended);
     expect(loop.running).toBe(false);
   });

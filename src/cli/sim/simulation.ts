@@ -215,7 +215,8 @@ export function runSimulation(options: SimulationOptions): Simulation {
             continue;
           }
           countError(err);
-          if (err instanceof AgentMeshError && err.code === "agent_not_found") {
+          // A token the registry no longer knows is a 401 (identity is checked before the id is looked up).
+          if (err instanceof AgentMeshError && (err.code === "agent_not_found" || err.code === "unauthorized")) {
             // Removed behind our back (or a new database): come back as a new registration.
             m.client = new AgentMeshClient({ url: options.url, registrationToken: options.registrationToken, fetch: options.fetch });
             m.registered = false;

@@ -3,7 +3,7 @@
  * and the dashboard) validate every input and document the API; the handlers
  * only translate HTTP to the registry service and back.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { Type, type Static } from "typebox";
 import {
   AgentCard,
@@ -21,7 +21,7 @@ import { AppError } from "../errors.js";
 import type { Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
 import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
-import { bearerOf, requireRead } from "./auth.js";
+import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegistrant, type Auth } from "./auth.js";
 
 const IdParams = Type.Object({ id: AgentId }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
@@ -33,16 +33,22 @@ export interface AgentsRouteDeps {
   registry: Registry;
   store: Store;
   config: Config;
-  /** Route options that rate-limit a write (empty when the limit is off). */
-  writeLimit: Record<string, unknown>;
+  auth: Auth;
+  /** The write rate limit (one budget across every write route), when on. */
+  writeLimit?: onRequestHookHandler;
 }
 
-export function agentsRoutes(app: FastifyInstance, { registry, store, config, writeLimit }: AgentsRouteDeps) {
-  const caller = (request: Parameters<typeof bearerOf>[0]) => ({ bearer: bearerOf(request) });
+export function agentsRoutes(app: FastifyInstance, { registry, store, config, auth, writeLimit: limit }: AgentsRouteDeps) {
+  const caller = (request: FastifyRequest) => ({ bearer: bearerOf(request) });
   const tags = ["agents"];
+  // Every write: counted by the rate limit under the caller's verified identity,
+  // then refused with 401 if its token verifies as nothing, before the body is read.
+  const writeHooks = { onRequest: limit ? [limit] : [], preParsing: [auth.rejectUnverified] };
 
-  const register = async (request: any, reply: any) => {
-    const { row, token, created } = await registry.register(request.body as AgentCard, caller(request));
+  const register = async (request: FastifyRequest, reply: any) => {
+    const card = request.body as AgentCard;
+    requireRegistrant(await auth.identify(request), card.id, config);
+    const { row, token, created } = await registry.register(card, caller(request));
     reply.code(created ? 201 : 200);
     return created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) };
   };
@@ -52,8 +58,8 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, wr
     tags,
     body: AgentCard,
   };
-  app.post("/api/v1/agents", { schema: registerSchema, ...writeLimit }, register);
-  app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeLimit }, register);
+  app.post("/api/v1/agents", { schema: registerSchema, ...writeHooks }, register);
+  app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeHooks }, register);
 
   app.get("/api/v1/agents", { schema: { summary: "List agents (filter, search, sort, page)", tags, querystring: ListQuery } }, async (request): Promise<AgentList> => {
     requireRead(request, config);
@@ -74,18 +80,20 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, wr
 
   app.patch(
     "/api/v1/agents/:id",
-    { schema: { summary: "Update card fields (agent token or admin token)", tags, params: IdParams, body: AgentPatch }, ...writeLimit },
+    { schema: { summary: "Update card fields (agent token or admin token)", tags, params: IdParams, body: AgentPatch }, ...writeHooks },
     async (request) => {
       const { id } = request.params as IdParams;
+      requireOwnerOrAdmin(await auth.identify(request), id, true);
       return toPublic(await registry.update(id, request.body as AgentPatch, caller(request)));
     },
   );
 
   app.delete(
     "/api/v1/agents/:id",
-    { schema: { summary: "Deregister (agent token or admin token)", tags, params: IdParams }, ...writeLimit },
+    { schema: { summary: "Deregister (agent token or admin token)", tags, params: IdParams }, ...writeHooks },
     async (request, reply) => {
       const { id } = request.params as IdParams;
+      requireOwnerOrAdmin(await auth.identify(request), id, true);
       await registry.deregister(id, caller(request));
       return reply.code(204).send();
     },
@@ -99,19 +107,21 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, wr
       preValidation: async (request: { body: unknown }) => {
         if (request.body === undefined || request.body === null) request.body = {};
       },
-      ...writeLimit,
+      ...writeHooks,
     },
     async (request) => {
       const { id } = request.params as IdParams;
+      requireOwnerOrAdmin(await auth.identify(request), id, false);
       return registry.heartbeat(id, (request.body as Heartbeat | undefined) ?? {}, caller(request));
     },
   );
 
   app.post(
     "/api/v1/agents/:id/reports",
-    { schema: { summary: "Report an invocation outcome about this agent (the reporter's agent token)", tags, params: IdParams, body: InvocationReport }, ...writeLimit },
+    { schema: { summary: "Report an invocation outcome about this agent (the reporter's agent token)", tags, params: IdParams, body: InvocationReport }, ...writeHooks },
     async (request, reply) => {
       const { id } = request.params as IdParams;
+      requireAgent(await auth.identify(request));
       const result = await registry.report(id, request.body as InvocationReport, caller(request));
       return reply.code(202).send(result);
     },

@@ -16,6 +16,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventContract } from "./contract-events.js";
 import { listContract } from "./contract-list.js";
+import { sessionContract } from "./contract-sessions.js";
 import { agent, ev, guardOf, type StoreFixture } from "./contract-fixtures.js";
 import type { Store } from "./store.js";
 
@@ -267,5 +268,6 @@ export function runStoreContract(name: string, open: () => Promise<StoreFixture>
 
     eventContract(ctx);
     listContract(ctx);
+    sessionContract(ctx);
   });
 }

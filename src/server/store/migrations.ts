@@ -104,6 +104,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    // Dashboard sessions live in the database so that every instance on one
+    // PostgreSQL knows them and sign-out ends a session everywhere. Only a keyed
+    // hash of the session id is stored: a copy of the table signs nobody in.
+    "0002_sessions": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("created_at", big, (c) => c.notNull())
+          .addColumn("expires_at", big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("sessions_expires_at").on("sessions").column("expires_at").execute();
+      },
+    },
   };
 }
 

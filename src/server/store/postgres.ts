@@ -44,6 +44,7 @@ import {
   type ListOptions,
   type ListResult,
   type ReportCount,
+  type SessionRow,
   type Store,
   type StoredEvent,
   type TrustHistoryRow,
@@ -315,6 +316,22 @@ class PostgresStore implements Store {
       const first = outcome.first;
       return { ok: true, events: first === null ? [] : change.events.map((e, i) => ({ ...e, id: first + i })) };
     }
+  }
+
+  async createSession(session: SessionRow): Promise<void> {
+    await this.tx(async (client) => {
+      await client.query("delete from sessions where expires_at <= $1", [session.createdAt]);
+      await client.query("insert into sessions (id_hash, created_at, expires_at) values ($1, $2, $3)", [session.idHash, session.createdAt, session.expiresAt]);
+    });
+  }
+
+  async sessionExpiresAt(idHash: string): Promise<number | undefined> {
+    const [r] = await this.read<{ expires_at: string | number }>("select expires_at from sessions where id_hash = $1", [idHash]);
+    return r && Number(r.expires_at);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.read("delete from sessions where id_hash = $1", [idHash]);
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {

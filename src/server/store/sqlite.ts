@@ -46,6 +46,7 @@ import {
   type ListOptions,
   type ListResult,
   type ReportCount,
+  type SessionRow,
   type Store,
   type StoredEvent,
   type TrustHistoryRow,
@@ -459,6 +460,25 @@ class SqliteStore implements Store {
       if ("result" in o) q.resolve(o.result);
       else q.reject(o.error);
     });
+  }
+
+  // Sessions are written outside the group commit: they touch no agent and no event.
+  async createSession(session: SessionRow): Promise<void> {
+    this.raw.transaction(() => {
+      this.stmt("delete from sessions where expires_at <= ?").run(session.createdAt);
+      this.stmt("insert into sessions (id_hash, created_at, expires_at) values (?, ?, ?)").run(session.idHash, session.createdAt, session.expiresAt);
+    }).immediate();
+    this.checkpointer?.committed();
+  }
+
+  async sessionExpiresAt(idHash: string): Promise<number | undefined> {
+    const r = this.stmt("select expires_at from sessions where id_hash = ?").get(idHash) as { expires_at: number } | undefined;
+    return r?.expires_at;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.stmt("delete from sessions where id_hash = ?").run(idHash);
+    this.checkpointer?.committed();
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {

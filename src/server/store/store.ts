@@ -134,6 +134,13 @@ export interface AgentCounts {
   byTier: Record<TrustTier, number>;
 }
 
+/** A dashboard session. `idHash` is a keyed hash of the session id; the id itself is never stored. */
+export interface SessionRow {
+  idHash: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Runs pending migrations (safe when several instances start at once). */
@@ -162,6 +169,13 @@ export interface Store {
   reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined>;
 
   commit(change: Commit): Promise<CommitResult>;
+
+  /** Stores a session, and deletes the sessions that expired by its `createdAt` (so the table stays small without a timer). */
+  createSession(session: SessionRow): Promise<void>;
+  /** When the session expires, or undefined when there is no such session. Expired sessions may still be returned: the caller compares. */
+  sessionExpiresAt(idHash: string): Promise<number | undefined>;
+  /** Ends a session (sign-out); no error when it does not exist. */
+  deleteSession(idHash: string): Promise<void>;
 
   /**
    * Calls `wake` whenever another process may have appended events (PostgreSQL:

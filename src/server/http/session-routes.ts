@@ -1,0 +1,58 @@
+/**
+ * The dashboard's sign-in (`/api/v1/session`): the read token for an HttpOnly
+ * session cookie. Sign-in attempts are rate-limited per client address, so the
+ * read token cannot be guessed at speed; sign-out ends the session on the
+ * server, not only in the browser.
+ */
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import { Type, type Static } from "typebox";
+import type { Config } from "../config.js";
+import { AppError } from "../errors.js";
+import { secretEquals } from "../registry/tokens.js";
+import { canRead, sessionCookie } from "./auth.js";
+import { clearedSessionCookie, sessionCookieHeader, type Sessions } from "./sessions.js";
+
+const SessionBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+
+export interface SessionRouteDeps {
+  config: Config;
+  sessions: Sessions;
+  /** The per-address sign-in limit, when on. */
+  signInLimit?: onRequestHookHandler;
+}
+
+const isSecure = (request: FastifyRequest) => request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
+
+export function sessionRoutes(app: FastifyInstance, { config, sessions, signInLimit }: SessionRouteDeps) {
+  const tags = ["session"];
+
+  app.get("/api/v1/session", { schema: { summary: "Whether reads need a token, and whether this client has access", tags } }, async (request) => ({
+    read_token_required: config.readToken !== null,
+    authenticated: canRead(request, config),
+  }));
+
+  app.post(
+    "/api/v1/session",
+    {
+      schema: { summary: "Exchange the read token for an HttpOnly session cookie (rate-limited per address)", tags, body: SessionBody },
+      onRequest: signInLimit ? [signInLimit] : [],
+    },
+    async (request, reply) => {
+      const { token } = request.body as Static<typeof SessionBody>;
+      if (!config.readToken) return reply.code(204).send();
+      if (!(secretEquals(token, config.readToken) || secretEquals(token, config.adminToken))) {
+        throw new AppError("unauthorized", "that is not this registry's read token");
+      }
+      const session = await sessions.start();
+      reply.header("Set-Cookie", sessionCookieHeader(session.id, session.maxAgeMs, isSecure(request)));
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete("/api/v1/session", { schema: { summary: "Sign out: ends the session on the server and clears the cookie", tags } }, async (request, reply) => {
+    const id = sessionCookie(request);
+    if (id) await sessions.end(id);
+    reply.header("Set-Cookie", clearedSessionCookie(isSecure(request)));
+    return reply.code(204).send();
+  });
+}
