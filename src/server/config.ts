@@ -32,6 +32,8 @@ export interface Config {
   rateLimit: number;
   bodyLimitBytes: number;
   trustStep: number;
+  /** Age at which a reporter's reports count in full (domain/trust.ts); 0 drops the age and healthy-run requirements. */
+  trustMaturityMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Directory of the built dashboard, or null to serve none. */
   webRoot: string | null;
@@ -75,6 +77,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "rateLimit", flag: "rate-limit", kind: "int", default: "20", help: "Writes per client per second; 0 turns it off" },
   { key: "bodyLimitBytes", flag: "body-limit", kind: "int", default: "65536", help: "Largest accepted request body, in bytes" },
   { key: "trustStep", flag: "trust-step", kind: "number", default: "0.01", help: "Smallest trust move that is published" },
+  {
+    key: "trustMaturityMs",
+    flag: "trust-maturity",
+    kind: "delay",
+    default: "24h",
+    help: "Age at which a reporter's reports count in full (and 1/24 of it heartbeating healthily); 0 counts new agents in full (demos, tests only)",
+  },
   { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },
   { key: "webRoot", flag: "web-root", kind: "path", default: "", help: "Directory of the built dashboard (default: the package's web/dist)" },
   { key: "dbPoolSize", flag: "db-pool-size", kind: "int", default: "10", help: "PostgreSQL connections per instance" },
