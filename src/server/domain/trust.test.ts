@@ -95,9 +95,12 @@ describe("reporter standing", () => {
     expect(reporterStanding({ ...veteran, healthy_since: null }, NOW)).toBe(0);
   });
 
-  it("grows linearly with age to 24 h and with the healthy run to 1 h", () => {
+  it("is nothing during the first hour (probation), then grows linearly with age to 24 h and with the healthy run to 1 h", () => {
     expect(reporterStanding({ ...veteran, created_at: NOW - 12 * H }, NOW)).toBeCloseTo(0.5);
-    expect(reporterStanding({ ...veteran, created_at: NOW - 10 * 60_000, healthy_since: NOW - 10 * 60_000 }, NOW)).toBeCloseTo((10 / 1440) * (10 / 60));
+    expect(reporterStanding({ ...veteran, created_at: NOW - 10 * 60_000, healthy_since: NOW - 10 * 60_000 }, NOW)).toBe(0);
+    expect(reporterStanding({ ...veteran, created_at: NOW - H + 1 }, NOW)).toBe(0);
+    expect(reporterStanding({ ...veteran, created_at: NOW - H }, NOW)).toBeCloseTo(1 / 24);
+    expect(reporterStanding({ ...veteran, created_at: NOW - 2 * H, healthy_since: NOW - 30 * 60_000 }, NOW)).toBeCloseTo((2 / 24) * 0.5);
     expect(reporterStanding({ ...veteran, healthy_since: NOW - 15 * 60_000 }, NOW)).toBeCloseTo(0.25);
     expect(reporterStanding({ ...veteran, created_at: NOW, healthy_since: NOW }, NOW)).toBe(0);
   });

@@ -34,7 +34,7 @@ export const TRUST_WEIGHTS = {
   reportWindowMs: 10 * 60_000,
   /** Default age at which a reporter's standing from age is full (config `trustMaturityMs`). */
   maturityMs: 24 * 3_600_000,
-  /** The run of healthy heartbeats that gives full standing, as a share of the maturity (1 h of 24 h). */
+  /** The run of healthy heartbeats that gives full standing, and the probation of a new agent, as a share of the maturity (1 h of 24 h). */
   healthyRunShare: 1 / 24,
   /** Own trust: a reporter at or above `trustFull` counts in full, at or below `trustZero` nothing, linear between. */
   trustFull: 0.5,
@@ -86,7 +86,8 @@ const STEADY: ReadonlySet<HealthStatus> = new Set(["healthy", "degraded"]);
 
 /**
  * How much a reporter's word counts, in [0, 1]: the product of
- * - age since registration, linear up to `maturityMs` (24 h);
+ * - age since registration: nothing during the first maturity/24 (1 h, the
+ *   probation), then age / maturity, full at `maturityMs` (24 h);
  * - its current run of punctual healthy heartbeats, linear up to maturity/24 (1 h);
  * - its own trust, nothing at 0.2 or below, full from 0.5 (a neutral agent's).
  * An agent that is `unknown` (never heartbeated), `offline` or `unhealthy` has
@@ -95,7 +96,9 @@ const STEADY: ReadonlySet<HealthStatus> = new Set(["healthy", "degraded"]);
 export function reporterStanding(reporter: Reporter, now: number, maturityMs: number = TRUST_WEIGHTS.maturityMs): number {
   const W = TRUST_WEIGHTS;
   if (!STEADY.has(reporter.health_status) || reporter.healthy_since === null) return 0;
-  const age = ramp(now - reporter.created_at, maturityMs);
+  const ageMs = now - reporter.created_at;
+  if (ageMs < maturityMs * W.healthyRunShare) return 0;
+  const age = ramp(ageMs, maturityMs);
   const run = ramp(now - reporter.healthy_since, maturityMs * W.healthyRunShare);
   const own = clamp((reporter.trust_score - W.trustZero) / (W.trustFull - W.trustZero));
   return age * run * own;

@@ -305,6 +305,10 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
       return serialized(subjectId, () => retrying(async () => {
         const row = await mustGet(subjectId);
         const now = clock.now();
+        const standing = reporterStanding(reporter, now, config.trustMaturityMs);
+        // A report that weighs nothing (no standing, or the window is used up) is accepted and changes nothing:
+        // a flood of them costs the registry a read or two, never a write.
+        if (standing === 0) return { done: true, value: { agent_id: subjectId, reporter_id: reporter.id, weight: 0, trust_score: row.trust_score } };
         const previous = await store.reportCount(subjectId, reporter.id);
         const inWindow = previous !== undefined && now - previous.windowStart < TRUST_WEIGHTS.reportWindowMs;
         const prior = inWindow ? previous.count : 0;
@@ -313,13 +317,11 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           outcome: body.outcome,
           latencyMs: body.latency_ms,
           reporterId: reporter.id,
-          standing: reporterStanding(reporter, now, config.trustMaturityMs),
+          standing,
           priorReports: prior,
           window: { start: row.reports_window_start, weight: row.reports_window_weight },
           now,
         });
-        // A report that weighs nothing (no standing, or the window is used up) is accepted and changes nothing:
-        // a flood of them costs the registry reads, never writes.
         if (d.weight === 0) return { done: true, value: { agent_id: subjectId, reporter_id: reporter.id, weight: 0, trust_score: row.trust_score } };
         const trust = trustOutcome(row, d.move, now);
         const reportCount = { subjectId, reporterId: reporter.id, windowStart: inWindow ? previous.windowStart : now, count: prior + 1 };
