@@ -82,7 +82,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "trust-maturity",
     kind: "delay",
     default: "24h",
-    help: "Age at which a reporter's reports count in full (and 1/24 of it heartbeating healthily); 0 counts new agents in full (demos, tests only)",
+    help: "Age at which a reporter's reports count in full (it needs 1/24 of it heartbeating healthily, and counts nothing for its first 1/24); 0 counts new agents in full (demos, tests only)",
   },
   { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },
   { key: "webRoot", flag: "web-root", kind: "path", default: "", help: "Directory of the built dashboard (default: the package's web/dist)" },

@@ -176,6 +176,31 @@ describe("decideReport: standing, repeats and the target's window", () => {
     expect(raw).toBeCloseTo(0.5 * (1 - 0.06) ** TRUST_WEIGHTS.targetWindowCap, 9);
   });
 
+  it("at full volume: 100 agents reporting 20 a second for 10 minutes move nothing when new, at most the window's worth when a day old", () => {
+    const flood = (age: number) => {
+      let raw = 0.5;
+      let window = { start: 0, weight: 0 };
+      for (let s = 0; s < 600; s++) {
+        const now = NOW + s * 1000;
+        for (let a = 0; a < 100; a++) {
+          // Registered `age` before the flood began and heartbeating punctually ever since: the most standing it can have.
+          const standing = reporterStanding({ health_status: "healthy", created_at: NOW - age, healthy_since: NOW - age, trust_score: 0.5 }, now);
+          for (let k = 0; k < 20; k++) {
+            const d = decideReport({ ...base, raw, reporterId: `a${a}`, standing, priorReports: s * 20 + k, window, now });
+            raw = d.move.raw;
+            window = d.window;
+          }
+        }
+      }
+      return 0.5 - raw;
+    };
+    expect(flood(0)).toBe(0);
+    // The window's 2 weight, spent in many small reports: a little under two full failures.
+    const established = flood(24 * H);
+    expect(established).toBeGreaterThan(0.05);
+    expect(established).toBeLessThanOrEqual(0.5 - 0.5 * 0.94 ** TRUST_WEIGHTS.targetWindowCap);
+  });
+
   it("a window that starts after now (another instance's clock ahead) is treated as over", () => {
     expect(decideReport({ ...base, window: { start: NOW + 5000, weight: 2 } }).window).toEqual({ start: NOW, weight: 1 });
   });
