@@ -138,6 +138,35 @@ describe("trust publishing", () => {
   });
 });
 
+describe("the healthy run (a reporter's standing)", () => {
+  it("starts at the first healthy heartbeat, goes on while punctual, restarts when late, ends when unhealthy or swept offline", async () => {
+    const r = registry();
+    const { token } = await r.register(card("runner"), {});
+    const since = async () => (await store.getAgent("runner"))!.healthy_since;
+    expect(await since()).toBeNull();
+    await r.heartbeat("runner", {}, { bearer: token });
+    const start = now;
+    expect(await since()).toBe(start);
+    now += 10_000;
+    await r.heartbeat("runner", { status: "degraded" }, { bearer: token });
+    now += 10_000;
+    await r.heartbeat("runner", {}, { bearer: token });
+    expect(await since()).toBe(start);
+    now += 16_000; // later than 1.5 intervals, not yet offline: the run starts again (a silent touch)
+    await r.heartbeat("runner", {}, { bearer: token });
+    expect(await since()).toBe(now);
+    now += 10_000;
+    await r.heartbeat("runner", { status: "unhealthy" }, { bearer: token });
+    expect(await since()).toBeNull();
+    now += 10_000;
+    await r.heartbeat("runner", {}, { bearer: token });
+    expect(await since()).toBe(now);
+    now += 30_000;
+    expect(await r.sweep()).toBe(1);
+    expect(await since()).toBeNull();
+  });
+});
+
 describe("reports", () => {
   it("count nothing from a reporter that never heartbeated, and nothing is written for them", async () => {
     const r = registry();
