@@ -39,6 +39,8 @@ export interface Config {
   sessionMaxAgeMs: number;
   bodyLimitBytes: number;
   trustStep: number;
+  /** Age at which a reporter's reports count in full (domain/trust.ts); 0 drops the age and healthy-run requirements. */
+  trustMaturityMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** `json` lines, readable `pretty` lines, or `auto`: pretty when stdout is a terminal. */
   logFormat: "auto" | "json" | "pretty";
@@ -86,6 +88,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "sessionMaxAgeMs", flag: "session-max-age", kind: "duration", default: "7d", help: "How long a dashboard session lasts after sign-in (sign-out ends it at once)" },
   { key: "bodyLimitBytes", flag: "body-limit", kind: "int", default: "65536", help: "Largest accepted request body, in bytes" },
   { key: "trustStep", flag: "trust-step", kind: "number", default: "0.01", help: "Smallest trust move that is published" },
+  {
+    key: "trustMaturityMs",
+    flag: "trust-maturity",
+    kind: "delay",
+    default: "24h",
+    help: "Age at which a reporter's reports count in full (it needs 1/24 of it heartbeating healthily, and counts nothing for its first 1/24); 0 counts new agents in full (demos, tests only)",
+  },
   { key: "logLevel", flag: "log-level", kind: "level", default: "info", help: "fatal, error, warn, info, debug, trace or silent" },
   { key: "logFormat", flag: "log-format", kind: "format", default: "auto", help: "json, pretty, or auto: pretty on a terminal, JSON lines otherwise" },
   { key: "webRoot", flag: "web-root", kind: "path", default: "", help: "Directory of the built dashboard (default: the package's web/dist)" },

@@ -10,7 +10,8 @@ let server: TestServer;
 let url: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ heartbeatInterval: "5s", offlineAfter: "30s" });
+  // trustMaturity 0: reporters here are seconds old (the standing rules are tested in test/abuse/trust-sybil.test.ts).
+  server = await startTestServer({ heartbeatInterval: "5s", offlineAfter: "30s", trustMaturity: "0" });
   url = server.url;
 });
 
@@ -112,6 +113,11 @@ describe("register, read, update, deregister", () => {
   it("reports from other agents move trust, repeated reports count less, self-reports are refused", async () => {
     await register(url, "subject");
     const reporter = await register(url, "reporter");
+    // A reporter that never heartbeated (`unknown`) is heard, and counts for nothing.
+    const unheard = await api(url, "POST", "/api/v1/agents/subject/reports", { outcome: "failure" }, reporter);
+    expect(unheard.status).toBe(202);
+    expect(unheard.body).toMatchObject({ weight: 0, trust_score: 0.5 });
+    await api(url, "POST", "/api/v1/agents/reporter/heartbeat", {}, reporter);
     const first = await api(url, "POST", "/api/v1/agents/subject/reports", { outcome: "failure" }, reporter);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ agent_id: "subject", reporter_id: "reporter", weight: 1 });

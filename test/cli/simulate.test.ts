@@ -17,7 +17,8 @@ import { cli, freePort, run } from "./support.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer(FAST);
+  // trustMaturity 0: the simulated agents are seconds old, and their reports should move trust here.
+  server = await startTestServer({ ...FAST, trustMaturity: "0" });
 });
 afterAll(() => server.destroy());
 

@@ -39,7 +39,11 @@ describe("agent detail page", () => {
       await page.locator('[data-testid="health-history"]', { hasText: "healthy → degraded" }).waitFor({ timeout: PATIENCE });
 
       const scoreBefore = await page.locator('[data-testid="trust-score"]').textContent();
-      for (const peer of peers) await client.report("watched", peer.token, "failure");
+      // Only reporters that are up count: each peer heartbeats just before it reports.
+      for (const peer of peers) {
+        await client.heartbeat(peer.agent.id, peer.token);
+        await client.report("watched", peer.token, "failure");
+      }
       await page.waitForFunction((before) => document.querySelector('[data-testid="trust-score"]')?.textContent !== before, scoreBefore, { timeout: PATIENCE });
       expect(Number(await page.locator('[data-testid="trust-score"]').textContent())).toBeLessThan(Number(scoreBefore));
       expect(await page.locator('[data-testid="trust-chart"] circle').count()).toBeGreaterThan(0);

@@ -8,7 +8,8 @@ import { ADMIN, card, startTestServer, type TestServer } from "../helpers.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  // trustMaturity 0: reporters here are seconds old (the standing rules are tested in test/abuse/trust-sybil.test.ts).
+  server = await startTestServer({ trustMaturity: "0" });
 });
 afterAll(() => server.destroy());
 
@@ -47,6 +48,7 @@ describe("AgentMeshClient REST", () => {
     const callee = new AgentMeshClient({ url: server.url });
     await caller.register(card("sdk-caller"));
     await callee.register(card("sdk-callee"));
+    await caller.heartbeat();
     const res = await caller.report("sdk-callee", { outcome: "success", latency_ms: 120 });
     expect(res).toMatchObject({ agent_id: "sdk-callee", reporter_id: "sdk-caller" });
     expect(res.trust_score).toBeGreaterThan(0.5);

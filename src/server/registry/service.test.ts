@@ -15,12 +15,13 @@ let store: Store;
 let now: number;
 let published: StoredEvent[];
 
-const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01 };
+// trustMaturityMs 0: reporters here are minutes old; their standing rules are tested in domain/trust.test.ts and test/abuse/.
+const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0 };
 const clock = { now: () => now };
 const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
 
-function registry() {
-  return createRegistry({ store, config, clock, onCommit: (events) => published.push(...events) });
+function registry(over: Partial<typeof config> = {}) {
+  return createRegistry({ store, config: { ...config, ...over }, clock, onCommit: (events) => published.push(...events) });
 }
 
 beforeEach(async () => {
@@ -121,7 +122,8 @@ describe("trust publishing", () => {
     const { token: subject } = await r.register(card("idle"), {});
     const { token: fan } = await r.register(card("fan"), {});
     for (let i = 0; i < 5; i++) {
-      now += 11 * 60_000; // a new report window each time: full weight
+      now += 61 * 60_000; // a new window each time (the reporter's and the target's): full weight
+      await r.heartbeat("fan", {}, { bearer: fan });
       await r.report("idle", { outcome: "success" }, { bearer: fan });
     }
     const high = (await store.getAgent("idle"))!.trust_score;
@@ -133,6 +135,71 @@ describe("trust publishing", () => {
     expect(ev).toMatchObject({ type: "trust_score_changed", reason: "no activity: decay toward 0.5", previous_score: high });
     expect(ev.score).toBeCloseTo(0.5 + (high - 0.5) / 4, 3);
     void subject;
+  });
+});
+
+describe("the healthy run (a reporter's standing)", () => {
+  it("starts at the first healthy heartbeat, goes on while punctual, restarts when late, ends when unhealthy or swept offline", async () => {
+    const r = registry();
+    const { token } = await r.register(card("runner"), {});
+    const since = async () => (await store.getAgent("runner"))!.healthy_since;
+    expect(await since()).toBeNull();
+    await r.heartbeat("runner", {}, { bearer: token });
+    const start = now;
+    expect(await since()).toBe(start);
+    now += 10_000;
+    await r.heartbeat("runner", { status: "degraded" }, { bearer: token });
+    now += 10_000;
+    await r.heartbeat("runner", {}, { bearer: token });
+    expect(await since()).toBe(start);
+    now += 16_000; // later than 1.5 intervals, not yet offline: the run starts again (a silent touch)
+    await r.heartbeat("runner", {}, { bearer: token });
+    expect(await since()).toBe(now);
+    now += 10_000;
+    await r.heartbeat("runner", { status: "unhealthy" }, { bearer: token });
+    expect(await since()).toBeNull();
+    now += 10_000;
+    await r.heartbeat("runner", {}, { bearer: token });
+    expect(await since()).toBe(now);
+    now += 30_000;
+    expect(await r.sweep()).toBe(1);
+    expect(await since()).toBeNull();
+  });
+});
+
+describe("reports", () => {
+  it("count nothing from a reporter that never heartbeated, and nothing is written for them", async () => {
+    const r = registry();
+    await r.register(card("target"), {});
+    const { token } = await r.register(card("silent-reporter"), {});
+    const before = await store.getAgent("target");
+    published = [];
+    const res = await r.report("target", { outcome: "failure" }, { bearer: token });
+    expect(res).toMatchObject({ weight: 0, trust_score: 0.5 });
+    expect(await store.getAgent("target")).toEqual(before);
+    expect(await store.reportCount("target", "silent-reporter")).toBeUndefined();
+    expect(published).toEqual([]);
+  });
+
+  it("the target's window cap holds when two registries (instances) race on one store", async () => {
+    // A step no move reaches: every report is a silent touch that bumps no revision, so only the window guards it.
+    const a = registry({ trustStep: 0.5 });
+    const b = registry({ trustStep: 0.5 });
+    await a.register(card("victim"), {});
+    const reporters: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const { token } = await a.register(card(`rep-${i}`), {});
+      await a.heartbeat(`rep-${i}`, {}, { bearer: token! });
+      reporters.push(token!);
+    }
+    // Each registry serialises its own requests per agent; between the two only the store's guard keeps them apart.
+    const results = await Promise.all(reporters.map((token, i) => (i % 2 ? a : b).report("victim", { outcome: "success" }, { bearer: token })));
+    const applied = results.reduce((sum, res) => sum + res.weight, 0);
+    expect(applied).toBeCloseTo(2, 9);
+    const row = (await store.getAgent("victim"))!;
+    expect(row.reports_window_weight).toBeCloseTo(2, 9);
+    expect(row.revision).toBe(1);
+    expect(row.trust_raw).toBeCloseTo(1 - 0.5 * 0.97 ** 2, 9);
   });
 });
 

@@ -9,7 +9,7 @@ import type { AgentCard, AgentPatch, Heartbeat, HeartbeatResponse, InvocationRep
 import { trustTier } from "../../shared/agent.js";
 import type { Config } from "../config.js";
 import { lastSign, isPunctual, isSilent, statusAfterHeartbeat } from "../domain/health.js";
-import { TRUST_WEIGHTS, applyTrust, decay, publishedScore, reportWeight, shouldPublish, type TrustMove } from "../domain/trust.js";
+import { TRUST_WEIGHTS, applyTrust, decay, decideReport, healthySinceAfterHeartbeat, publishedScore, reporterStanding, shouldPublish, type TrustMove } from "../domain/trust.js";
 import { AppError } from "../errors.js";
 import type { AgentRow, Commit, CommitResult, NewEvent, Store, StoredEvent } from "../store/store.js";
 import { newEvent } from "./snapshot.js";
@@ -27,7 +27,7 @@ export interface Caller {
 
 export type RegistryConfig = Pick<
   Config,
-  "heartbeatIntervalMs" | "offlineAfterMs" | "adminToken" | "registrationToken" | "trustStep"
+  "heartbeatIntervalMs" | "offlineAfterMs" | "adminToken" | "registrationToken" | "trustStep" | "trustMaturityMs"
 >;
 
 export interface RegistryDeps {
@@ -112,7 +112,13 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
     };
   }
 
-  const guardOf = (row: AgentRow) => ({ revision: row.revision, lastHeartbeatAt: row.last_heartbeat_at });
+  // The reports window is part of every guard: a report bumps no revision, and any write that
+  // raced one (another report, a heartbeat's trust move) must re-read instead of overwriting it.
+  const guardOf = (row: AgentRow) => ({
+    revision: row.revision,
+    lastHeartbeatAt: row.last_heartbeat_at,
+    reportsWindow: { start: row.reports_window_start, weight: row.reports_window_weight },
+  });
 
   return {
     async register(card: AgentCard, caller: Caller) {
@@ -170,6 +176,9 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           created_at: now,
           updated_at: now,
           token_hash: hashToken(token),
+          healthy_since: null,
+          reports_window_start: 0,
+          reports_window_weight: 0,
         };
         const r = await commit({
           mutation: { op: "insert", row },
@@ -220,9 +229,13 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const now = clock.now();
         const status = statusAfterHeartbeat(body.status);
         const statusChanged = status !== row.health_status;
+        const punctual = isPunctual(row.last_heartbeat_at, row.health_status, now, config.heartbeatIntervalMs);
+        const healthySince = healthySinceAfterHeartbeat(row.healthy_since, row.health_status, status, punctual, now);
         let move = applyTrust(row.trust_raw, {
           kind: "heartbeat",
-          punctual: isPunctual(row.last_heartbeat_at, row.health_status, now, config.heartbeatIntervalMs),
+          punctual,
+          elapsedMs: row.last_heartbeat_at === null ? undefined : now - row.last_heartbeat_at,
+          intervalMs: config.heartbeatIntervalMs,
         });
         if (statusChanged) {
           const hit = applyTrust(move.raw, { kind: "status", status });
@@ -239,7 +252,15 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         };
         if (!statusChanged && !trust.publish) {
           const r = await commit({
-            mutation: { op: "touch", id, lastHeartbeatAt: now, trustRaw: trust.raw, trustUpdatedAt: now, expect: guardOf(row) },
+            mutation: {
+              op: "touch",
+              id,
+              lastHeartbeatAt: now,
+              trustRaw: trust.raw,
+              trustUpdatedAt: now,
+              expect: guardOf(row),
+              ...(healthySince !== row.healthy_since ? { healthySince } : {}),
+            },
             events: [],
           });
           return r.ok ? { done: true, value: response } : { done: false };
@@ -249,6 +270,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           health_status: status,
           health_message: body.message ?? null,
           last_heartbeat_at: now,
+          healthy_since: healthySince,
           trust_raw: trust.raw,
           trust_score: trust.score,
           trust_updated_at: now,
@@ -283,23 +305,54 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
       return serialized(subjectId, () => retrying(async () => {
         const row = await mustGet(subjectId);
         const now = clock.now();
+        const standing = reporterStanding(reporter, now, config.trustMaturityMs);
+        // A report that weighs nothing (no standing, or the window is used up) is accepted and changes nothing:
+        // a flood of them costs the registry a read or two, never a write.
+        if (standing === 0) return { done: true, value: { agent_id: subjectId, reporter_id: reporter.id, weight: 0, trust_score: row.trust_score } };
         const previous = await store.reportCount(subjectId, reporter.id);
         const inWindow = previous !== undefined && now - previous.windowStart < TRUST_WEIGHTS.reportWindowMs;
         const prior = inWindow ? previous.count : 0;
-        const move = applyTrust(row.trust_raw, { kind: "report", outcome: body.outcome, latencyMs: body.latency_ms, reporterId: reporter.id, priorReports: prior });
-        const trust = trustOutcome(row, move, now);
+        const d = decideReport({
+          raw: row.trust_raw,
+          outcome: body.outcome,
+          latencyMs: body.latency_ms,
+          reporterId: reporter.id,
+          standing,
+          priorReports: prior,
+          window: { start: row.reports_window_start, weight: row.reports_window_weight },
+          now,
+        });
+        if (d.weight === 0) return { done: true, value: { agent_id: subjectId, reporter_id: reporter.id, weight: 0, trust_score: row.trust_score } };
+        const trust = trustOutcome(row, d.move, now);
         const reportCount = { subjectId, reporterId: reporter.id, windowStart: inWindow ? previous.windowStart : now, count: prior + 1 };
-        const value = { agent_id: subjectId, reporter_id: reporter.id, weight: reportWeight(prior), trust_score: trust.score };
+        const value = { agent_id: subjectId, reporter_id: reporter.id, weight: d.weight, trust_score: trust.score };
         if (!trust.publish) {
           const r = await commit({
-            mutation: { op: "touch", id: subjectId, lastHeartbeatAt: row.last_heartbeat_at, trustRaw: trust.raw, trustUpdatedAt: now, expect: guardOf(row) },
+            mutation: {
+              op: "touch",
+              id: subjectId,
+              lastHeartbeatAt: row.last_heartbeat_at,
+              trustRaw: trust.raw,
+              trustUpdatedAt: now,
+              reportsWindow: d.window,
+              expect: guardOf(row),
+            },
             events: [],
             reportCount,
           });
           return r.ok ? { done: true, value } : { done: false };
         }
-        const next: AgentRow = { ...row, trust_raw: trust.raw, trust_score: trust.score, trust_updated_at: now, revision: row.revision + 1, updated_at: now };
-        const t = trustEvent(row, next, move.reason, now);
+        const next: AgentRow = {
+          ...row,
+          trust_raw: trust.raw,
+          trust_score: trust.score,
+          trust_updated_at: now,
+          reports_window_start: d.window.start,
+          reports_window_weight: d.window.weight,
+          revision: row.revision + 1,
+          updated_at: now,
+        };
+        const t = trustEvent(row, next, d.move.reason, now);
         const r = await commit({ mutation: { op: "update", row: next, expect: guardOf(row) }, events: [t.event], trustHistory: t.history, reportCount });
         return r.ok ? { done: true, value } : { done: false };
       }));
@@ -318,7 +371,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         if (!isSilent(row, now, config.offlineAfterMs)) continue;
         const move = applyTrust(row.trust_raw, { kind: "status", status: "offline" });
         const trust = trustOutcome(row, move, now);
-        const next: AgentRow = { ...row, health_status: "offline", health_message: null, trust_raw: trust.raw, trust_score: trust.score, trust_updated_at: now, revision: row.revision + 1, updated_at: now };
+        const next: AgentRow = { ...row, health_status: "offline", health_message: null, healthy_since: null, trust_raw: trust.raw, trust_score: trust.score, trust_updated_at: now, revision: row.revision + 1, updated_at: now };
         const silentFor = Math.round((now - lastSign(row)) / 1000);
         const message = `no heartbeat for ${silentFor}s`;
         const change: Commit = {

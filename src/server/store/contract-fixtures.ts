@@ -43,6 +43,9 @@ export function agent(id: string, over: Partial<AgentRow> = {}): AgentRow {
     created_at: T0,
     updated_at: T0,
     token_hash: `hash-of-${id}`,
+    healthy_since: null,
+    reports_window_start: 0,
+    reports_window_weight: 0,
     ...over,
   };
 }

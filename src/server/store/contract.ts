@@ -96,6 +96,9 @@ export function runStoreContract(name: string, open: () => Promise<StoreFixture>
           trust_updated_at: 1_800_000_000_001,
           revision: 42,
           token_hash: "f".repeat(64),
+          healthy_since: 1_799_999_000_123,
+          reports_window_start: 1_799_999_500_000,
+          reports_window_weight: 1.2345678901234567,
         });
         expect(await ctx.store.commit({ mutation: { op: "insert", row }, events: [] })).toEqual({ ok: true, events: [] });
         expect(await ctx.store.getAgent(row.id)).toEqual(row);
@@ -170,6 +173,37 @@ export function runStoreContract(name: string, open: () => Promise<StoreFixture>
           reason: "conflict",
         });
         expect((await store.getAgent("t"))?.last_heartbeat_at).toBe(200);
+      });
+
+      it("trust standing (0003): touch sets the healthy run and the reports window only when given; the window guards exactly", async () => {
+        const { store } = ctx;
+        const row = agent("w", { last_heartbeat_at: 100, healthy_since: 50, reports_window_start: 10, reports_window_weight: 0.1 + 0.2 });
+        await store.commit({ mutation: { op: "insert", row }, events: [] });
+        const plain = { op: "touch" as const, id: "w", lastHeartbeatAt: 100, trustRaw: 0.6, trustUpdatedAt: 200 };
+        expect((await store.commit({ mutation: { ...plain, expect: guardOf(row) }, events: [] })).ok).toBe(true);
+        expect(await store.getAgent("w")).toMatchObject({ healthy_since: 50, reports_window_start: 10, reports_window_weight: 0.1 + 0.2 });
+
+        const windowOf = (r: typeof row) => ({ start: r.reports_window_start, weight: r.reports_window_weight });
+        // A float read back is compared exactly: 0.1 + 0.2 is not 0.3.
+        const stale = await store.commit({ mutation: { ...plain, reportsWindow: { start: 10, weight: 1 }, expect: { ...guardOf(row), reportsWindow: { start: 10, weight: 0.3 } } }, events: [] });
+        expect(stale).toEqual({ ok: false, reason: "conflict" });
+        const ok = await store.commit({
+          mutation: { ...plain, healthySince: null, reportsWindow: { start: 10, weight: 1.3 }, expect: { ...guardOf(row), reportsWindow: windowOf(row) } },
+          events: [],
+        });
+        expect(ok.ok).toBe(true);
+        expect(await store.getAgent("w")).toMatchObject({ healthy_since: null, reports_window_start: 10, reports_window_weight: 1.3, revision: 1 });
+        const again = await store.commit({ mutation: { ...plain, reportsWindow: { start: 10, weight: 2 }, expect: { ...guardOf(row), reportsWindow: windowOf(row) } }, events: [] });
+        expect(again).toEqual({ ok: false, reason: "conflict" });
+
+        const read = (await store.getAgent("w"))!;
+        const next = { ...read, reports_window_start: 999, reports_window_weight: 0.5, healthy_since: 7, revision: 2 };
+        const stored = await store.commit({ mutation: { op: "update", row: next, expect: { ...guardOf(read), reportsWindow: windowOf(read) } }, events: [] });
+        expect(stored.ok).toBe(true);
+        expect(await store.getAgent("w")).toEqual(next);
+        const gone = await store.commit({ mutation: { op: "delete", id: "w", expect: { ...guardOf(next), reportsWindow: { start: 999, weight: 0.4 } } }, events: [] });
+        expect(gone).toEqual({ ok: false, reason: "conflict" });
+        expect((await store.commit({ mutation: { op: "delete", id: "w", expect: { ...guardOf(next), reportsWindow: windowOf(next) } }, events: [] })).ok).toBe(true);
       });
 
       it("delete removes the agent with its history and report counts, guarded", async () => {

@@ -118,6 +118,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("sessions_expires_at").on("sessions").column("expires_at").execute();
       },
     },
+    // Sybil resistance (domain/trust.ts): a reporter's run of healthy heartbeats, and each
+    // agent's window of reports. Columns with defaults, so rows of a running older version stay valid.
+    "0003_trust_standing": {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable("agents").addColumn("healthy_since", big).execute();
+        await db.schema.alterTable("agents").addColumn("reports_window_start", big, (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable("agents").addColumn("reports_window_weight", float, (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
 }
 

@@ -21,6 +21,7 @@ const COLUMNS = [
   "id", "name", "version", "description", "endpoint", "protocol", "skills", "tags", "provider", "metadata",
   "tags_index", "skills_index", "search_text", "health_status", "health_message", "last_heartbeat_at",
   "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
+  "healthy_since", "reports_window_start", "reports_window_weight",
 ] as const satisfies readonly (keyof AgentTable)[];
 
 /**
@@ -47,7 +48,9 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
     values.push(value);
     return `$${values.length}${cast}`;
   };
-  const guard = (g: Guard) => `revision = ${p(g.revision)} and last_heartbeat_at is not distinct from ${p(g.lastHeartbeatAt, "::bigint")}`;
+  const guard = (g: Guard) =>
+    `revision = ${p(g.revision)} and last_heartbeat_at is not distinct from ${p(g.lastHeartbeatAt, "::bigint")}` +
+    (g.reportsWindow ? ` and reports_window_start = ${p(g.reportsWindow.start, "::bigint")} and reports_window_weight = ${p(g.reportsWindow.weight, "::float8")}` : "");
   const ctes: string[] = [];
   const m = change.mutation;
   switch (m.op) {
@@ -63,11 +66,13 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
       ctes.push(`m as (update agents set ${set} where id = ${p(m.row.id)} and ${guard(m.expect)} returning id)`);
       break;
     }
-    case "touch":
-      ctes.push(
-        `m as (update agents set last_heartbeat_at = ${p(m.lastHeartbeatAt, "::bigint")}, trust_raw = ${p(m.trustRaw)}, trust_updated_at = ${p(m.trustUpdatedAt)} where id = ${p(m.id)} and ${guard(m.expect)} returning id)`,
-      );
+    case "touch": {
+      let set = `last_heartbeat_at = ${p(m.lastHeartbeatAt, "::bigint")}, trust_raw = ${p(m.trustRaw)}, trust_updated_at = ${p(m.trustUpdatedAt)}`;
+      if (m.healthySince !== undefined) set += `, healthy_since = ${p(m.healthySince, "::bigint")}`;
+      if (m.reportsWindow) set += `, reports_window_start = ${p(m.reportsWindow.start, "::bigint")}, reports_window_weight = ${p(m.reportsWindow.weight, "::float8")}`;
+      ctes.push(`m as (update agents set ${set} where id = ${p(m.id)} and ${guard(m.expect)} returning id)`);
       break;
+    }
     case "delete":
       ctes.push(
         `m as (delete from agents where id = ${p(m.id)} and ${guard(m.expect)} returning id)`,

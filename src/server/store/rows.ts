@@ -31,6 +31,9 @@ export interface AgentTable {
   created_at: number | string;
   updated_at: number | string;
   token_hash: string;
+  healthy_since: number | string | null;
+  reports_window_start: number | string;
+  reports_window_weight: number;
 }
 
 export interface Database {
@@ -66,6 +69,9 @@ export function toTable(row: AgentRow): AgentTable {
     created_at: row.created_at,
     updated_at: row.updated_at,
     token_hash: row.token_hash,
+    healthy_since: row.healthy_since,
+    reports_window_start: row.reports_window_start,
+    reports_window_weight: row.reports_window_weight,
   };
 }
 
@@ -93,6 +99,9 @@ export function fromTable(t: AgentTable): AgentRow {
     created_at: num(t.created_at),
     updated_at: num(t.updated_at),
     token_hash: t.token_hash,
+    healthy_since: t.healthy_since === null ? null : num(t.healthy_since),
+    reports_window_start: num(t.reports_window_start),
+    reports_window_weight: num(t.reports_window_weight),
   };
 }
 

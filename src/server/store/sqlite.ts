@@ -42,6 +42,7 @@ import {
   type CommitResult,
   type EventBounds,
   type EventFilter,
+  type Guard,
   type HealthHistoryRow,
   type ListOptions,
   type ListResult,
@@ -56,6 +57,7 @@ const AGENT_COLUMNS = [
   "id", "name", "version", "description", "endpoint", "protocol", "skills", "tags", "provider", "metadata",
   "tags_index", "skills_index", "search_text", "health_status", "health_message", "last_heartbeat_at",
   "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
+  "healthy_since", "reports_window_start", "reports_window_weight",
 ] as const;
 
 /** Changes per transaction, at most. */
@@ -305,7 +307,8 @@ class SqliteStore implements Store {
    */
   private apply(change: Commit, id: string, written: Written): { events: StoredEvent[]; row: AgentTable | null | undefined } | { conflict: "exists" | "conflict" } {
     const m = change.mutation;
-    const guard = (e: { revision: number; lastHeartbeatAt: number | null }) => [e.revision, e.lastHeartbeatAt];
+    const guard = (e: Guard) => (e.reportsWindow ? [e.revision, e.lastHeartbeatAt, e.reportsWindow.start, e.reportsWindow.weight] : [e.revision, e.lastHeartbeatAt]);
+    const guardSql = (e: Guard) => `revision = ? and last_heartbeat_at is ?${e.reportsWindow ? " and reports_window_start = ? and reports_window_weight = ?" : ""}`;
     // The row as stored now, if known: what this batch wrote, else the cache (checked against other writers at BEGIN).
     const known = written.has(id) ? written.get(id) : this.agents.get(id);
     let row: AgentTable | null | undefined;
@@ -325,7 +328,7 @@ class SqliteStore implements Store {
         // (every column when the stored row is not known). Either way the row is then exactly `t`.
         let columns: readonly (typeof UPDATABLE)[number][] = known ? UPDATABLE.filter((c) => t[c] !== known[c]) : UPDATABLE;
         if (columns.length === 0) columns = ["revision"];
-        const r = this.stmt(`update agents set ${columns.map((c) => `${c} = ?`).join(", ")} where id = ? and revision = ? and last_heartbeat_at is ?`).run(
+        const r = this.stmt(`update agents set ${columns.map((c) => `${c} = ?`).join(", ")} where id = ? and ${guardSql(m.expect)}`).run(
           ...columns.map((c) => t[c]),
           m.row.id,
           ...guard(m.expect),
@@ -335,15 +338,21 @@ class SqliteStore implements Store {
         break;
       }
       case "touch": {
-        const r = this.stmt(
-          "update agents set last_heartbeat_at = ?, trust_raw = ?, trust_updated_at = ? where id = ? and revision = ? and last_heartbeat_at is ?",
-        ).run(m.lastHeartbeatAt, m.trustRaw, m.trustUpdatedAt, m.id, ...guard(m.expect));
+        const set: Partial<AgentTable> = { last_heartbeat_at: m.lastHeartbeatAt, trust_raw: m.trustRaw, trust_updated_at: m.trustUpdatedAt };
+        if (m.healthySince !== undefined) set.healthy_since = m.healthySince;
+        if (m.reportsWindow) Object.assign(set, { reports_window_start: m.reportsWindow.start, reports_window_weight: m.reportsWindow.weight });
+        const columns = Object.keys(set) as (keyof AgentTable)[];
+        const r = this.stmt(`update agents set ${columns.map((c) => `${c} = ?`).join(", ")} where id = ? and ${guardSql(m.expect)}`).run(
+          ...columns.map((c) => set[c]),
+          m.id,
+          ...guard(m.expect),
+        );
         if (r.changes !== 1) return { conflict: "conflict" };
-        row = known ? { ...known, last_heartbeat_at: m.lastHeartbeatAt, trust_raw: m.trustRaw, trust_updated_at: m.trustUpdatedAt } : undefined;
+        row = known ? { ...known, ...set } : undefined;
         break;
       }
       case "delete": {
-        const r = this.stmt("delete from agents where id = ? and revision = ? and last_heartbeat_at is ?").run(m.id, ...guard(m.expect));
+        const r = this.stmt(`delete from agents where id = ? and ${guardSql(m.expect)}`).run(m.id, ...guard(m.expect));
         if (r.changes !== 1) return { conflict: "conflict" };
         for (const table of ["trust_history", "health_history"]) this.stmt(`delete from ${table} where agent_id = ?`).run(m.id);
         this.stmt("delete from report_counts where subject_id = ? or reporter_id = ?").run(m.id, m.id);

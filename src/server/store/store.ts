@@ -39,6 +39,11 @@ export interface AgentRow {
   updated_at: number;
   /** SHA-256 of the agent token, hex. The token itself is never stored. */
   token_hash: string;
+  /** Start of the current run of punctual healthy heartbeats (null: none); part of its standing as a reporter. */
+  healthy_since: number | null;
+  /** The window of reports about this agent: when it began and the weight it has taken (domain/trust.ts). */
+  reports_window_start: number;
+  reports_window_weight: number;
 }
 
 export interface NewEvent {
@@ -73,6 +78,12 @@ export interface HealthHistoryRow {
 export interface Guard {
   revision: number;
   lastHeartbeatAt: number | null;
+  /**
+   * The reports window as read, when given: a report (which bumps no revision)
+   * then conflicts with any other report committed since, so the window's cap
+   * holds across instances.
+   */
+  reportsWindow?: { start: number; weight: number };
 }
 
 export type Mutation =
@@ -80,7 +91,17 @@ export type Mutation =
   | { op: "update"; row: AgentRow; expect: Guard }
   | { op: "delete"; id: string; expect: Guard }
   /** Liveness only: no revision bump (a heartbeat that changes nothing public). */
-  | { op: "touch"; id: string; lastHeartbeatAt: number | null; trustRaw: number; trustUpdatedAt: number; expect: Guard };
+  | {
+      op: "touch";
+      id: string;
+      lastHeartbeatAt: number | null;
+      trustRaw: number;
+      trustUpdatedAt: number;
+      expect: Guard;
+      /** Also set when given (undefined: unchanged). */
+      healthySince?: number | null;
+      reportsWindow?: { start: number; weight: number };
+    };
 
 export interface ReportCount {
   subjectId: string;

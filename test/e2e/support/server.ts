@@ -25,7 +25,8 @@ export interface E2EServer {
   destroy(): Promise<void>;
 }
 
-export const FAST_HEALTH: Overrides = { heartbeatInterval: "500ms", offlineAfter: "1500ms", sweepInterval: "100ms" };
+// trustMaturity 0: the fleets here are seconds old, and their reports should move trust.
+export const FAST_HEALTH: Overrides = { heartbeatInterval: "500ms", offlineAfter: "1500ms", sweepInterval: "100ms", trustMaturity: "0" };
 
 export async function startE2EServer(overrides: Overrides = {}): Promise<E2EServer> {
   ensureWebBuilt();
