@@ -78,7 +78,7 @@ export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), ".
 
 export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
   const onError = throttledErrorLog(logger, "background task failed", 10_000);
-  const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, flushIntervalMs: config.streamFlushMs, onError });
+  const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, slowConsumerGraceMs: config.slowConsumerGraceMs, flushIntervalMs: config.streamFlushMs, onError });
   const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
   const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });
   const sweeper = new Sweeper({ registry, store, config, clock, onError });
