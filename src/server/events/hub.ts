@@ -3,13 +3,8 @@
  *
  * - It learns events only from the tailer, in id order, and keeps the most
  *   recent ones, already framed, in a replay window (replay-window.ts).
- * - Each event is framed once. Events published in the same turn of the event
- *   loop are flushed together: every live subscriber gets one socket write
- *   holding all the frames it wants, and subscribers with the same filter share
- *   the same Buffer (one allocation per distinct filter per flush, not per
- *   subscriber). A flush writes 500 streams per turn of the event loop and lets
- *   requests in between, so thousands of streams do not hold up the API; the
- *   next flush waits until this one is written everywhere.
+ * - Each event is framed once; published events go out to the live streams in
+ *   sliced flushes that share one Buffer per filter (flush.ts).
  * - Publishing never waits for a subscriber. A live stream whose socket queue
  *   passes the limit leaves the live set and catches up from its last id once
  *   its socket has room (catch-up.ts); one whose queue stays over the limit for
@@ -28,6 +23,7 @@
 import type { ResetEvent } from "../../shared/events.js";
 import type { EventFilter, Store, StoredEvent } from "../store/store.js";
 import { Backpressure } from "./backpressure.js";
+import { Flusher } from "./flush.js";
 import { catchUp, type CatchUpHost } from "./catch-up.js";
 import { KEEPALIVE_CHUNK, chunk, eventFrame, resetFrame } from "./frame.js";
 import { ReplayWindow, type Entry } from "./replay-window.js";
@@ -35,25 +31,6 @@ import { judgeResume } from "./resume-rule.js";
 import { Subscriber, type Sink } from "./subscriber.js";
 
 export { Subscriber, type Sink } from "./subscriber.js";
-
-interface Frames {
-  bytes: Buffer;
-  count: number;
-}
-
-interface InFlight {
-  batch: Entry[];
-  first: number;
-  last: number;
-  /**
-   * The live streams, walked across slices. A Set's iterator survives changes:
-   * streams removed meanwhile are not visited, and streams that went live
-   * meanwhile are (and skipped, as they already have these events).
-   */
-  subs: Iterator<Subscriber>;
-  /** Frames per filter key, shared by every stream with that filter. */
-  shared: Map<string, Frames | null>;
-}
 
 export interface HubMetrics {
   published: number;
@@ -97,14 +74,7 @@ export class Hub {
   private readonly window: ReplayWindow;
   private readonly backpressure: Backpressure;
   private readonly catchUpHost: CatchUpHost;
-  private pending: Entry[] = [];
-  private flushScheduled = false;
-  /** The flush being written, slice by slice (null when none). */
-  private inFlight: InFlight | null = null;
-  private readonly flushSlice: number;
-  private lastFlushAt = -Infinity;
-  private flushTimer: NodeJS.Timeout | null = null;
-  private readonly flushIntervalMs: number;
+  private readonly flusher: Flusher;
   private keepalive: NodeJS.Timeout | null = null;
   private closing = false;
   /** Id of the newest event published to the hub. */
@@ -112,8 +82,12 @@ export class Hub {
 
   constructor(private readonly opts: HubOptions) {
     this.window = new ReplayWindow(opts.windowSize ?? 10_000, opts.windowMaxBytes ?? 16 * 1024 * 1024);
-    this.flushIntervalMs = opts.flushIntervalMs ?? 0;
-    this.flushSlice = opts.flushSlice ?? 500;
+    this.flusher = new Flusher({
+      live: this.live,
+      write: (sub, bytes, frames, now) => this.write(sub, bytes, frames, now),
+      intervalMs: opts.flushIntervalMs ?? 0,
+      slice: opts.flushSlice ?? 500,
+    });
     this.backpressure = new Backpressure({
       limit: opts.maxBufferedBytes,
       graceMs: opts.slowConsumerGraceMs ?? 5000,
@@ -169,23 +143,17 @@ export class Hub {
 
   /** Called by the tailer with contiguous events in id order. */
   publish(events: StoredEvent[]): void {
+    const fresh: Entry[] = [];
     for (const e of events) {
       if (e.id <= this.lastId) continue;
       const entry: Entry = { id: e.id, type: e.type, agentId: e.agentId, frame: eventFrame(e) };
       this.window.push(entry);
-      this.pending.push(entry);
+      fresh.push(entry);
       this.lastId = e.id;
       this.metrics.published++;
     }
     this.window.trim();
-    if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    this.flushScheduled = true;
-    const wait = this.lastFlushAt + this.flushIntervalMs - performance.now();
-    if (wait < 1) setImmediate(this.flush);
-    else this.flushTimer = setTimeout(this.flush, wait);
+    this.flusher.add(fresh);
   }
 
   /** Drops the in-memory replay window: resumes then replay from the store (tests, and memory pressure). */
@@ -195,75 +163,10 @@ export class Hub {
 
   /** The log lost events the hub never saw (pruned while the tailer lagged): every stream must refetch. */
   skipTo(cursor: number): void {
-    this.flushNow();
+    this.flusher.flushNow();
     this.forgetWindow();
     this.lastId = cursor;
     for (const sub of this.live) this.sendReset(sub, "history_pruned", sub.lastId);
-  }
-
-  /** Starts writing the pending events to every live stream (the timer's and setImmediate's entry point). */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    // A flush still writing its slices schedules the next one when it is done.
-    if (this.inFlight || this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.lastFlushAt = performance.now();
-    this.inFlight = { batch, first: batch[0].id, last: batch[batch.length - 1].id, subs: this.live.values(), shared: new Map() };
-    this.writeSlices(false);
-  };
-
-  /**
-   * Writes the flush in flight, `flushSlice` streams at a time, yielding to the
-   * event loop between slices (so requests are answered while thousands of
-   * streams are written); `all` finishes it at once (shutdown, reset).
-   */
-  private writeSlices(all: boolean): void {
-    const f = this.inFlight;
-    if (!f) return;
-    const now = performance.now();
-    for (let n = 0; all || n < this.flushSlice; n++) {
-      const step = f.subs.next();
-      if (step.done) {
-        this.inFlight = null;
-        if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
-        return;
-      }
-      const sub = step.value;
-      // Went live after the flush began: it got these events from the window already.
-      if (sub.lastId >= f.last) continue;
-      let out: Frames | null | undefined;
-      if (sub.lastId < f.first) {
-        out = f.shared.get(sub.key);
-        if (out === undefined) {
-          out = this.framesFor(sub, f.batch);
-          f.shared.set(sub.key, out);
-        }
-      } else {
-        out = this.framesFor(sub, f.batch.filter((e) => e.id > sub.lastId));
-      }
-      sub.lastId = f.last;
-      if (out) this.write(sub, out.bytes, out.count, now);
-    }
-    setImmediate(this.nextSlice);
-  }
-
-  private readonly nextSlice = (): void => this.writeSlices(false);
-
-  /** Everything published so far, written now: the flush in flight, then the pending events. */
-  private flushNow(): void {
-    this.writeSlices(true);
-    this.flush();
-    this.writeSlices(true);
-  }
-
-  /** The chunk holding the frames of `entries` that `sub` wants, or null if none. */
-  private framesFor(sub: Subscriber, entries: Entry[]): Frames | null {
-    const frames: Buffer[] = [];
-    for (const e of entries) if (sub.wants(e)) frames.push(e.frame);
-    return frames.length ? { bytes: chunk(frames), count: frames.length } : null;
   }
 
   /**
@@ -360,7 +263,7 @@ export class Hub {
     this.closing = true;
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = null;
-    this.flushNow();
+    this.flusher.flushNow();
     const subs = [...this.all];
     const slices = Math.max(1, Math.min(10, subs.length));
     const per = Math.ceil(subs.length / slices);
