@@ -2,14 +2,15 @@
  * Room on a stream's socket, and who is a slow consumer.
  *
  * A stream is written to while fewer than `limit` bytes are queued on its
- * socket. A write may take it over the limit (one piece of a catch-up, or one
- * flush of live events); the stream then waits here until there is room again:
+ * socket; what is written is cut to the room left, but at least one frame goes
+ * out, so a write may take it over the limit. The stream then waits here until
+ * there is room again:
  * when its socket drains, or when a check finds its queue back under the
  * limit. A stream still over the limit at every check for `graceMs` is a slow
  * consumer: it is dropped, and resumes by Last-Event-ID. So a reader that keeps
  * reading is never dropped, however much it has to catch up, one that stopped
  * is dropped within about `graceMs`, and no socket ever holds more than the
- * limit plus one write.
+ * limit plus one frame.
  *
  * One shared check timer runs only while some stream is waiting.
  */

@@ -21,7 +21,7 @@ import type { ReplayWindow } from "./replay-window.js";
 import { judgeResume } from "./resume-rule.js";
 import type { Subscriber } from "./subscriber.js";
 
-/** Bytes of frames per write while catching up (a single larger frame is written whole). */
+/** Most bytes of frames per write while catching up (a single larger frame is written whole). */
 export const PIECE_BYTES = 64 * 1024;
 /** Events per store read. */
 const PAGE = 500;
@@ -42,8 +42,9 @@ export interface CatchUpHost {
 export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number): Promise<void> {
   let cursor = from;
   let sinceYield = 0;
+  /** Bytes the next piece may hold: what is left under the limit, at most PIECE_BYTES. */
+  const budget = () => Math.min(PIECE_BYTES, host.backpressure.limit - sub.sink.buffered());
   const send = async (frames: Buffer[]): Promise<boolean> => {
-    if (!(await host.backpressure.room(sub))) return false;
     host.write(sub, chunk(frames), frames.length);
     for (const f of frames) sinceYield += f.length;
     if (sinceYield >= YIELD_BYTES) {
@@ -60,7 +61,7 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
       if (!(await host.backpressure.room(sub))) return;
       if (cursor >= host.head()) return host.goLive(sub, Math.max(cursor, host.head()));
       if (!host.window.covers(cursor, host.head())) continue;
-      const piece = host.window.piece(cursor, (e) => sub.wants(e), PIECE_BYTES);
+      const piece = host.window.piece(cursor, (e) => sub.wants(e), budget());
       cursor = piece.last;
       if (piece.frames.length && !(await send(piece.frames))) return;
       continue;
@@ -71,16 +72,14 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
     // Read after the page: if the cursor is retained now, it was when the page was read.
     if (judgeResume(cursor, bounds) === "history_pruned") return host.reset(sub, "history_pruned", cursor);
     const events = page.filter((e) => e.id <= head);
+    const frames = events.map(eventFrame);
     let i = 0;
-    while (i < events.length) {
-      const frames: Buffer[] = [];
-      let size = 0;
-      for (; i < events.length && (size === 0 || size < PIECE_BYTES); i++) {
-        const frame = eventFrame(events[i]);
-        frames.push(frame);
-        size += frame.length;
-      }
-      if (!(await send(frames))) return;
+    while (i < frames.length) {
+      if (!(await host.backpressure.room(sub))) return;
+      const max = budget();
+      const start = i;
+      for (let size = 0; i < frames.length && (i === start || size + frames[i].length <= max); i++) size += frames[i].length;
+      if (!(await send(frames.slice(start, i)))) return;
       cursor = events[i - 1].id;
     }
     // A short page (or one cut at the head) holds every matching event up to the head.

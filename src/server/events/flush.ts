@@ -16,8 +16,8 @@ import type { Subscriber } from "./subscriber.js";
 export interface FlushOptions {
   /** The live streams (the set may change between slices). */
   live: Set<Subscriber>;
-  /** Writes one chunk holding `frames` event frames to `sub`. */
-  write(sub: Subscriber, bytes: Buffer, frames: number, now: number): void;
+  /** Hands `sub` one chunk holding `frames` event frames, the last of them `last`. */
+  deliver(sub: Subscriber, bytes: Buffer, frames: number, last: number, now: number): void;
   /** Least time between two flushes (0: the next turn of the event loop). */
   intervalMs: number;
   /** Streams written per turn of the event loop. */
@@ -112,8 +112,8 @@ export class Flusher {
       } else {
         out = framesFor(sub, f.batch.filter((e) => e.id > sub.lastId));
       }
-      sub.lastId = f.last;
-      if (out) this.opts.write(sub, out.bytes, out.count, now);
+      if (out) this.opts.deliver(sub, out.bytes, out.count, f.last, now);
+      else sub.lastId = f.last;
     }
     setImmediate(this.nextSlice);
   }

@@ -5,9 +5,9 @@
  *   recent ones, already framed, in a replay window (replay-window.ts).
  * - Each event is framed once; published events go out to the live streams in
  *   sliced flushes that share one Buffer per filter (flush.ts).
- * - Publishing never waits for a subscriber. A live stream whose socket queue
- *   passes the limit leaves the live set and catches up from its last id once
- *   its socket has room (catch-up.ts); one whose queue stays over the limit for
+ * - Publishing never waits for a subscriber. A live stream whose socket has no
+ *   room for the next flush leaves the live set and catches up from its last
+ *   id once it has (catch-up.ts); one whose queue stays over the limit for
  *   the grace period is dropped as a slow consumer (backpressure.ts), and its
  *   client resumes with Last-Event-ID. Memory stays bounded whatever clients do.
  * - Resume: the log's bounds decide whether the point is retained
@@ -84,7 +84,7 @@ export class Hub {
     this.window = new ReplayWindow(opts.windowSize ?? 10_000, opts.windowMaxBytes ?? 16 * 1024 * 1024);
     this.flusher = new Flusher({
       live: this.live,
-      write: (sub, bytes, frames, now) => this.write(sub, bytes, frames, now),
+      deliver: (sub, bytes, frames, last, now) => this.deliver(sub, bytes, frames, last, now),
       intervalMs: opts.flushIntervalMs ?? 0,
       slice: opts.flushSlice ?? 500,
     });
@@ -170,20 +170,32 @@ export class Hub {
   }
 
   /**
-   * Writes one chunk. A live stream this leaves over the limit is held: it
-   * leaves the live set and catches up from its last id once its socket has
-   * room (or is dropped if it never gets any).
+   * Live events for `sub`. When they do not fit under the socket limit the
+   * stream is held instead: it leaves the live set and catches up from its
+   * last id, in pieces, once its socket has room (or is dropped if it never
+   * gets any). So a burst is never a reason to drop a reader, and a socket
+   * never holds more than the limit plus one frame.
    */
+  private deliver(sub: Subscriber, bytes: Buffer, frames: number, last: number, now: number): void {
+    if (sub.closed) return;
+    if (sub.sink.buffered() + bytes.length > this.opts.maxBufferedBytes) return this.hold(sub);
+    sub.lastId = last;
+    this.write(sub, bytes, frames, now);
+  }
+
+  private hold(sub: Subscriber): void {
+    sub.live = false;
+    this.live.delete(sub);
+    this.runCatchUp(sub, sub.lastId);
+  }
+
+  /** Writes one chunk; a live stream it takes over the limit is held. */
   private write(sub: Subscriber, bytes: Buffer, frames = 0, now = performance.now()): void {
     if (sub.closed) return;
     sub.lastWriteAt = now;
     sub.sink.write(bytes);
     this.metrics.delivered += frames;
-    if (sub.live && this.backpressure.over(sub)) {
-      sub.live = false;
-      this.live.delete(sub);
-      this.runCatchUp(sub, sub.lastId);
-    }
+    if (sub.live && this.backpressure.over(sub)) this.hold(sub);
   }
 
   /**
