@@ -7,12 +7,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RawStream, openStream, register, startTestServer, waitFor, type TestServer } from "../helpers.js";
 import { cli, type CliProcess } from "../cli/support.js";
+import { createSchema, type TestSchema } from "../scale/pg.js";
 import { newEvent } from "../../src/server/registry/snapshot.js";
 import type { AgentRow, NewEvent } from "../../src/server/store/store.js";
 
 let server: TestServer | undefined;
 const closers: { close(): void }[] = [];
 let child: CliProcess | undefined;
+let schema: TestSchema | undefined;
 
 afterEach(async () => {
   await child?.stop();
@@ -20,6 +22,8 @@ afterEach(async () => {
   for (const c of closers.splice(0)) c.close();
   await server?.destroy();
   server = undefined;
+  await schema?.drop();
+  schema = undefined;
 });
 
 /**
@@ -52,24 +56,27 @@ function expectOnceInOrder(ids: number[], last: number): void {
 }
 
 describe("catching up", () => {
-  it("a raw reader resumes 20,000 events (store, then window, then live) on one connection, each once, in order; nobody is a slow consumer", async () => {
-    server = await startTestServer();
-    const s = server;
-    const token = await makeEvents(s, 20_000);
-    const reader = new RawStream(`${s.url}/api/v1/events`, { "last-event-id": "0" });
-    closers.push(reader);
-    await reader.opened;
-    // Live events arriving during the catch-up come after it, with no gap and no duplicate.
-    let i = 0;
-    while (reader.frames.length < 15_000 && !reader.ended) await s.app.registry.update("busy", { metadata: { live: i++ } }, { bearer: token });
-    const last = s.app.hub.lastId;
-    await waitFor(() => reader.frames.length >= last || reader.ended, "every event", 60_000);
-    expect(reader.ended).toBe(false);
-    expectOnceInOrder(reader.frames.map((f) => Number(f.id)), last);
-    expect(s.app.hub.metrics.slowConsumerDisconnects).toBe(0);
-    expect(s.app.hub.metrics.streamsOpened).toBe(1);
-    expect(s.app.hub.inspect().live).toBe(1);
-  });
+  for (const kind of ["sqlite", "postgres"] as const) {
+    it(`a raw reader resumes 20,000 events (store, then window, then live) on one connection, each once, in order; nobody is a slow consumer (${kind})`, async () => {
+      if (kind === "postgres") schema = await createSchema();
+      server = await startTestServer(schema ? { database: schema.url } : {});
+      const s = server;
+      const token = await makeEvents(s, 20_000);
+      const reader = new RawStream(`${s.url}/api/v1/events`, { "last-event-id": "0" });
+      closers.push(reader);
+      await reader.opened;
+      // Live events arriving during the catch-up come after it, with no gap and no duplicate.
+      let i = 0;
+      while (reader.frames.length < 15_000 && !reader.ended) await s.app.registry.update("busy", { metadata: { live: i++ } }, { bearer: token });
+      const last = s.app.hub.lastId;
+      await waitFor(() => reader.frames.length >= last || reader.ended, "every event", 60_000);
+      expect(reader.ended).toBe(false);
+      expectOnceInOrder(reader.frames.map((f) => Number(f.id)), last);
+      expect(s.app.hub.metrics.slowConsumerDisconnects).toBe(0);
+      expect(s.app.hub.metrics.streamsOpened).toBe(1);
+      expect(s.app.hub.inspect().live).toBe(1);
+    }, 90_000);
+  }
 
   it("large events (about 55 KB each): 200 back is caught up whole on one connection", async () => {
     server = await startTestServer({ maxStreamBuffer: String(256 * 1024) });
@@ -99,7 +106,7 @@ describe("catching up", () => {
     expect(p.stderr).not.toMatch(/reconnect|connection lost/);
     expect(s.app.hub.metrics.streamsOpened).toBe(1);
     expect(s.app.hub.metrics.slowConsumerDisconnects).toBe(0);
-  });
+  }, 120_000);
 
   it("a reader that stops reading during a catch-up is still dropped once it stays over the limit for the grace", async () => {
     server = await startTestServer({ maxStreamBuffer: String(64 * 1024), slowConsumerGrace: "500ms" });
@@ -115,5 +122,5 @@ describe("catching up", () => {
     // The reader that kept reading got everything.
     await waitFor(() => reader.frames.length === 1001, "the reading stream's events");
     expect(Number(reader.frames.at(-1)!.id)).toBe(20_001);
-  });
+  }, 60_000);
 });
