@@ -4,9 +4,8 @@
  * A stream is written to while fewer than `limit` bytes are queued on its
  * socket; what is written is cut to the room left, but at least one frame goes
  * out, so a write may take it over the limit. The stream then waits here until
- * there is room again:
- * when its socket drains, or when a check finds its queue back under the
- * limit. A stream still over the limit at every check for `graceMs` is a slow
+ * there is room again: when its socket drains, or when a check finds its queue
+ * back under the limit. A stream still over the limit at every check for `graceMs` is a slow
  * consumer: it is dropped, and resumes by Last-Event-ID. So a reader that keeps
  * reading is never dropped, however much it has to catch up, one that stopped
  * is dropped within about `graceMs`, and no socket ever holds more than the
