@@ -23,7 +23,7 @@ export interface Config {
   streamFlushMs: number;
   maxStreams: number;
   maxStreamsPerClient: number;
-  /** Bytes a stream may have queued on its socket before it is disconnected as a slow consumer. */
+  /** Bytes queued on a stream's socket past which nothing more is written to it until it has room again. */
   maxStreamBufferBytes: number;
   /** How long a stream's queue may stay over maxStreamBufferBytes before it is dropped as a slow consumer. */
   slowConsumerGraceMs: number;

@@ -71,7 +71,7 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       schema: {
         summary: "The event stream (Server-Sent Events)",
         description:
-          "text/event-stream of `id:`/`event:`/`data:` frames. Resume with the Last-Event-ID header or `last_event_id`; a `reset` event means refetch state.",
+          "text/event-stream of `id:`/`event:`/`data:` frames. Resume with the Last-Event-ID header or `last_event_id`; a `reset` event means refetch state. HEAD answers the headers only; HTTP/1.0 clients get a close-delimited stream.",
         tags: ["events"],
         querystring: StreamQuery,
       },
@@ -110,13 +110,16 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       requireRead(request, config);
       const q = request.query as Static<typeof HistoryQuery>;
       const after = q.after ?? 0;
-      const bounds = await store.eventBounds();
+      // The cursor is read before the page (every event up to it was committed when
+      // the page was read), the oldest retained id after it (pruning meanwhile is seen).
+      const { last } = await store.eventBounds();
       const rows = await store.eventsAfter(after, q.limit ?? 100, { types: parseTypes(q.types), agentIds: q.agent_id });
+      const { oldest } = await store.eventBounds();
       return {
         events: rows.map((e) => ({ id: e.id, ...JSON.parse(e.payload) })),
-        cursor: bounds.last,
+        cursor: last,
         // The stream's rule: anything but a retained point is a reset there too.
-        reset: judgeResume(after, bounds) !== "retained",
+        reset: judgeResume(after, { oldest, last }) !== "retained",
       };
     },
   );
