@@ -121,7 +121,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
   const logFailure = throttledErrorLog(logger, "background task failed", 10_000);
   // An unavailable store is logged once per outage by the store itself (store/outage.ts).
   const onError = (err: unknown) => (err instanceof AppError && err.code === "store_unavailable" ? undefined : logFailure(err));
-  const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, flushIntervalMs: config.streamFlushMs, onError });
+  const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, slowConsumerGraceMs: config.slowConsumerGraceMs, flushIntervalMs: config.streamFlushMs, onError });
   const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
   const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });
   const sweeper = new Sweeper({ registry, store, config, clock, onError });

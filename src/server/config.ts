@@ -26,8 +26,10 @@ export interface Config {
   streamFlushMs: number;
   maxStreams: number;
   maxStreamsPerClient: number;
-  /** Bytes a stream may have queued on its socket before it is disconnected as a slow consumer. */
+  /** Bytes queued on a stream's socket past which nothing more is written to it until it has room again. */
   maxStreamBufferBytes: number;
+  /** How long a stream's queue may stay over maxStreamBufferBytes before it is dropped as a slow consumer. */
+  slowConsumerGraceMs: number;
   adminToken: string | null;
   registrationToken: string | null;
   readToken: string | null;
@@ -79,7 +81,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: "streamFlushMs", flag: "stream-flush", kind: "delay", default: "20ms", help: "Least time between two writes of new events to a stream; under load, events in between go out together (0 = every event at once)" },
   { key: "maxStreams", flag: "max-streams", kind: "int", default: "10000", help: "Concurrent event streams, in total" },
   { key: "maxStreamsPerClient", flag: "max-streams-per-client", kind: "int", default: "1000", help: "Concurrent event streams per client address" },
-  { key: "maxStreamBufferBytes", flag: "max-stream-buffer", kind: "int", default: "1048576", help: "Bytes queued on a stream before it is dropped as a slow consumer" },
+  { key: "maxStreamBufferBytes", flag: "max-stream-buffer", kind: "int", default: "1048576", help: "Bytes queued on a stream's socket past which the server waits for it to drain before writing more" },
+  {
+    key: "slowConsumerGraceMs",
+    flag: "slow-consumer-grace",
+    kind: "duration",
+    default: "5s",
+    help: "How long a stream may stay over --max-stream-buffer before it is dropped as a slow consumer (it resumes by Last-Event-ID)",
+  },
   { key: "adminToken", flag: "admin-token", kind: "token", default: null, help: "Token that may update or remove any agent" },
   { key: "registrationToken", flag: "registration-token", kind: "token", default: null, help: "If set, new registrations must present it" },
   { key: "readToken", flag: "read-token", kind: "token", default: null, help: "If set, reads and the stream require it (or the dashboard's session cookie)" },

@@ -26,7 +26,7 @@ function resources(kind: string): number {
 describe("slow consumers", () => {
   it("a client that stops reading is disconnected while the others keep receiving; buffered bytes stay bounded", async () => {
     const limit = 64 * 1024;
-    server = await startTestServer({ maxStreamBuffer: String(limit) });
+    server = await startTestServer({ maxStreamBuffer: String(limit), slowConsumerGrace: "1s" });
     const s = server;
     const token = await register(s.url, "big");
     const reader = await openStream(s.url, "?agent_id=big");

@@ -2,73 +2,35 @@
  * The hub: in-memory fan-out of the event log to every open stream.
  *
  * - It learns events only from the tailer, in id order, and keeps the most
- *   recent ones, already framed, in a replay window.
- * - Each event is framed once. Events published in the same turn of the event
- *   loop are flushed together: every subscriber gets one socket write holding
- *   all the frames it wants, and subscribers with the same filter share the
- *   same Buffer (one allocation per distinct filter per flush, not per
- *   subscriber). A flush writes 500 streams per turn of the event loop and lets
- *   requests in between, so thousands of streams do not hold up the API; the
- *   next flush waits until this one is written everywhere.
- * - Publishing never waits for a subscriber: a subscriber whose socket has more
- *   than the configured bytes queued is disconnected (its client resumes with
- *   Last-Event-ID), so memory stays bounded whatever clients do.
- * - Resume: replay from the window when it reaches back far enough, else from
- *   the store page by page (waiting for the socket to drain), then switch to
- *   live with no gap and no duplicate (every subscriber remembers the last id it
- *   was sent, and the switch happens synchronously against the window). A
- *   resume point older than the log or newer than anything committed gets a
- *   `reset` frame instead.
+ *   recent ones, already framed, in a replay window (replay-window.ts).
+ * - Each event is framed once; published events go out to the live streams in
+ *   sliced flushes that share one Buffer per filter (flush.ts).
+ * - Publishing never waits for a subscriber. A live stream whose socket has no
+ *   room for the next flush leaves the live set and catches up from its last
+ *   id once it has (catch-up.ts); one whose queue stays over the limit for
+ *   the grace period is dropped as a slow consumer (backpressure.ts), and its
+ *   client resumes with Last-Event-ID. Memory stays bounded whatever clients do.
+ * - Resume: the log's bounds decide whether the point is retained
+ *   (resume-rule.ts, the same rule `/events/history` uses); a retained point is
+ *   caught up from the store and then the window, paced by the socket, and
+ *   switched to live with no gap and no duplicate; any other gets a `reset`.
  * - One shared keep-alive timer for all streams. It writes a comment only to
- *   streams that have been quiet for most of the interval, so no stream is
- *   silent longer than `keepaliveMs`, and busy streams get none: under load
- *   there is no burst of keep-alive writes for an event to wait behind.
+ *   streams that have been quiet for most of the interval and have nothing
+ *   queued, so no stream is silent longer than `keepaliveMs`, and busy streams
+ *   get none: under load there is no burst of keep-alive writes for an event to
+ *   wait behind.
  */
-import type { EventType, ResetEvent } from "../../shared/events.js";
+import type { ResetEvent } from "../../shared/events.js";
 import type { EventFilter, Store, StoredEvent } from "../store/store.js";
+import { Backpressure } from "./backpressure.js";
+import { Flusher } from "./flush.js";
+import { catchUp, type CatchUpHost } from "./catch-up.js";
 import { KEEPALIVE_CHUNK, chunk, eventFrame, resetFrame } from "./frame.js";
+import { ReplayWindow, type Entry } from "./replay-window.js";
+import { judgeResume } from "./resume-rule.js";
+import { Subscriber, type Sink } from "./subscriber.js";
 
-/** The socket side of one stream, as the hub sees it. Writes take pre-chunked bytes. */
-export interface Sink {
-  /** Client address, for the per-client cap. */
-  readonly client: string;
-  /** Writes and returns the bytes now queued on the socket. */
-  write(bytes: Buffer): number;
-  /** Bytes queued on the socket. */
-  buffered(): number;
-  /** Resolves when the socket's queue has drained (or the socket closed). */
-  drained(): Promise<void>;
-  /** Ends the stream cleanly, with an optional `retry:` hint. */
-  end(retryMs?: number): void;
-  /** Drops the connection at once (slow consumer). */
-  destroy(): void;
-}
-
-interface Frames {
-  bytes: Buffer;
-  count: number;
-}
-
-interface InFlight {
-  batch: Entry[];
-  first: number;
-  last: number;
-  /**
-   * The live streams, walked across slices. A Set's iterator survives changes:
-   * streams removed meanwhile are not visited, and streams that went live
-   * meanwhile are (and skipped, as they already have these events).
-   */
-  subs: Iterator<Subscriber>;
-  /** Frames per filter key, shared by every stream with that filter. */
-  shared: Map<string, Frames | null>;
-}
-
-interface Entry {
-  id: number;
-  type: EventType;
-  agentId: string;
-  frame: Buffer;
-}
+export { Subscriber, type Sink } from "./subscriber.js";
 
 export interface HubMetrics {
   published: number;
@@ -85,7 +47,10 @@ export interface HubOptions {
   windowSize?: number;
   windowMaxBytes?: number;
   keepaliveMs: number;
+  /** Bytes queued on a stream's socket past which the hub stops writing to it until it drains. */
   maxBufferedBytes: number;
+  /** How long a stream may stay over `maxBufferedBytes` before it is dropped as a slow consumer (default 5 s). */
+  slowConsumerGraceMs?: number;
   /**
    * Least time between two flushes (default 0: flush on the next turn of the
    * event loop). The first event after a quiet spell is always flushed at once;
@@ -98,36 +63,6 @@ export interface HubOptions {
   onError?: (err: unknown) => void;
 }
 
-export class Subscriber {
-  /** Last event id this subscriber was sent (or chose to skip to). */
-  lastId = 0;
-  /** When the hub last wrote to this stream (performance.now()). */
-  lastWriteAt = 0;
-  live = false;
-  closed = false;
-  readonly key: string;
-  private readonly types: Set<string> | null;
-  private readonly agents: Set<string> | null;
-
-  constructor(
-    readonly sink: Sink,
-    filter: EventFilter,
-  ) {
-    this.types = filter.types?.length ? new Set(filter.types) : null;
-    this.agents = filter.agentIds?.length ? new Set(filter.agentIds) : null;
-    this.key = `${[...(this.types ?? [])].sort().join(",")}|${[...(this.agents ?? [])].sort().join(",")}`;
-  }
-
-  get filter(): EventFilter {
-    return { types: this.types ? ([...this.types] as EventType[]) : undefined, agentIds: this.agents ? [...this.agents] : undefined };
-  }
-
-  wants(e: { type: string; agentId: string }): boolean {
-    return (this.types === null || this.types.has(e.type)) && (this.agents === null || this.agents.has(e.agentId));
-  }
-}
-
-const PAGE = 500;
 /** The keep-alive timer looks for quiet streams this many times per interval. */
 const KEEPALIVE_TICKS = 4;
 
@@ -136,29 +71,41 @@ export class Hub {
   private readonly all = new Set<Subscriber>();
   private readonly live = new Set<Subscriber>();
   private readonly perClient = new Map<string, number>();
-  private window: Entry[] = [];
-  private windowStart = 0;
-  private windowBytes = 0;
-  private readonly windowMaxBytes: number;
-  private pending: Entry[] = [];
-  private flushScheduled = false;
-  /** The flush being written, slice by slice (null when none). */
-  private inFlight: InFlight | null = null;
-  private readonly flushSlice: number;
-  private lastFlushAt = -Infinity;
-  private flushTimer: NodeJS.Timeout | null = null;
-  private readonly flushIntervalMs: number;
+  private readonly window: ReplayWindow;
+  private readonly backpressure: Backpressure;
+  private readonly catchUpHost: CatchUpHost;
+  private readonly flusher: Flusher;
   private keepalive: NodeJS.Timeout | null = null;
   private closing = false;
-  private readonly windowSize: number;
   /** Id of the newest event published to the hub. */
   lastId = 0;
 
   constructor(private readonly opts: HubOptions) {
-    this.windowSize = opts.windowSize ?? 10_000;
-    this.windowMaxBytes = opts.windowMaxBytes ?? 16 * 1024 * 1024;
-    this.flushIntervalMs = opts.flushIntervalMs ?? 0;
-    this.flushSlice = opts.flushSlice ?? 500;
+    this.window = new ReplayWindow(opts.windowSize ?? 10_000, opts.windowMaxBytes ?? 16 * 1024 * 1024);
+    this.flusher = new Flusher({
+      live: this.live,
+      deliver: (sub, bytes, frames, last, now) => this.deliver(sub, bytes, frames, last, now),
+      intervalMs: opts.flushIntervalMs ?? 0,
+      slice: opts.flushSlice ?? 500,
+    });
+    this.backpressure = new Backpressure({
+      limit: opts.maxBufferedBytes,
+      graceMs: opts.slowConsumerGraceMs ?? 5000,
+      onSlow: (sub) => {
+        this.metrics.slowConsumerDisconnects++;
+        this.remove(sub);
+        sub.sink.destroy();
+      },
+    });
+    this.catchUpHost = {
+      store: opts.store,
+      window: this.window,
+      backpressure: this.backpressure,
+      head: () => this.lastId,
+      write: (sub, bytes, frames) => this.write(sub, bytes, frames),
+      goLive: (sub, lastId) => this.goLive(sub, lastId),
+      reset: (sub, reason, requested) => this.sendReset(sub, reason, requested),
+    };
   }
 
   get size(): number {
@@ -176,6 +123,7 @@ export class Hub {
   /**
    * Every keepaliveMs / KEEPALIVE_TICKS, a comment to each stream nothing was
    * written to for the rest of the interval: the longest silence is keepaliveMs.
+   * A stream with bytes still queued is not silent (and would only queue more).
    */
   startKeepalive(): void {
     if (this.keepalive) return;
@@ -183,7 +131,7 @@ export class Hub {
     this.keepalive = setInterval(() => {
       const now = performance.now();
       const quietSince = now - (this.opts.keepaliveMs - every);
-      for (const sub of this.all) if (sub.lastWriteAt <= quietSince) this.write(sub, KEEPALIVE_CHUNK, 0, now);
+      for (const sub of this.all) if (sub.lastWriteAt <= quietSince && sub.sink.buffered() === 0) this.write(sub, KEEPALIVE_CHUNK, 0, now);
     }, every);
     this.keepalive.unref();
   }
@@ -195,128 +143,59 @@ export class Hub {
 
   /** Called by the tailer with contiguous events in id order. */
   publish(events: StoredEvent[]): void {
+    const fresh: Entry[] = [];
     for (const e of events) {
       if (e.id <= this.lastId) continue;
       const entry: Entry = { id: e.id, type: e.type, agentId: e.agentId, frame: eventFrame(e) };
       this.window.push(entry);
-      this.windowBytes += entry.frame.length;
-      this.pending.push(entry);
+      fresh.push(entry);
       this.lastId = e.id;
       this.metrics.published++;
     }
-    this.trimWindow();
-    if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    this.flushScheduled = true;
-    const wait = this.lastFlushAt + this.flushIntervalMs - performance.now();
-    if (wait < 1) setImmediate(this.flush);
-    else this.flushTimer = setTimeout(this.flush, wait);
-  }
-
-  /** Keeps the replay window within its count and byte bounds (older events are replayed from the store). */
-  private trimWindow(): void {
-    while (this.window.length - this.windowStart > this.windowSize || this.windowBytes > this.windowMaxBytes) {
-      this.windowBytes -= this.window[this.windowStart].frame.length;
-      this.windowStart++;
-    }
-    if (this.windowStart > 1024 && this.windowStart * 2 > this.window.length) {
-      this.window = this.window.slice(this.windowStart);
-      this.windowStart = 0;
-    }
+    this.window.trim();
+    this.flusher.add(fresh);
   }
 
   /** Drops the in-memory replay window: resumes then replay from the store (tests, and memory pressure). */
   forgetWindow(): void {
-    this.window = [];
-    this.windowStart = 0;
-    this.windowBytes = 0;
+    this.window.forget();
   }
 
   /** The log lost events the hub never saw (pruned while the tailer lagged): every stream must refetch. */
   skipTo(cursor: number): void {
-    this.flushNow();
+    this.flusher.flushNow();
     this.forgetWindow();
     this.lastId = cursor;
     for (const sub of this.live) this.sendReset(sub, "history_pruned", sub.lastId);
   }
 
-  /** Starts writing the pending events to every live stream (the timer's and setImmediate's entry point). */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    // A flush still writing its slices schedules the next one when it is done.
-    if (this.inFlight || this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.lastFlushAt = performance.now();
-    this.inFlight = { batch, first: batch[0].id, last: batch[batch.length - 1].id, subs: this.live.values(), shared: new Map() };
-    this.writeSlices(false);
-  };
-
   /**
-   * Writes the flush in flight, `flushSlice` streams at a time, yielding to the
-   * event loop between slices (so requests are answered while thousands of
-   * streams are written); `all` finishes it at once (shutdown, reset).
+   * Live events for `sub`. When they do not fit under the socket limit the
+   * stream is held instead: it leaves the live set and catches up from its
+   * last id, in pieces, once its socket has room (or is dropped if it never
+   * gets any). So a burst is never a reason to drop a reader, and a socket
+   * never holds more than the limit plus one frame.
    */
-  private writeSlices(all: boolean): void {
-    const f = this.inFlight;
-    if (!f) return;
-    const now = performance.now();
-    for (let n = 0; all || n < this.flushSlice; n++) {
-      const step = f.subs.next();
-      if (step.done) {
-        this.inFlight = null;
-        if (this.pending.length && !this.flushScheduled) this.scheduleFlush();
-        return;
-      }
-      const sub = step.value;
-      // Went live after the flush began: it got these events from the window already.
-      if (sub.lastId >= f.last) continue;
-      let out: Frames | null | undefined;
-      if (sub.lastId < f.first) {
-        out = f.shared.get(sub.key);
-        if (out === undefined) {
-          out = this.framesFor(sub, f.batch);
-          f.shared.set(sub.key, out);
-        }
-      } else {
-        out = this.framesFor(sub, f.batch.filter((e) => e.id > sub.lastId));
-      }
-      sub.lastId = f.last;
-      if (out) this.write(sub, out.bytes, out.count, now);
-    }
-    setImmediate(this.nextSlice);
+  private deliver(sub: Subscriber, bytes: Buffer, frames: number, last: number, now: number): void {
+    if (sub.closed) return;
+    if (sub.sink.buffered() + bytes.length > this.opts.maxBufferedBytes) return this.hold(sub);
+    sub.lastId = last;
+    this.write(sub, bytes, frames, now);
   }
 
-  private readonly nextSlice = (): void => this.writeSlices(false);
-
-  /** Everything published so far, written now: the flush in flight, then the pending events. */
-  private flushNow(): void {
-    this.writeSlices(true);
-    this.flush();
-    this.writeSlices(true);
+  private hold(sub: Subscriber): void {
+    sub.live = false;
+    this.live.delete(sub);
+    this.runCatchUp(sub, sub.lastId);
   }
 
-  /** The chunk holding the frames of `entries` that `sub` wants, or null if none. */
-  private framesFor(sub: Subscriber, entries: Entry[]): Frames | null {
-    const frames: Buffer[] = [];
-    for (const e of entries) if (sub.wants(e)) frames.push(e.frame);
-    return frames.length ? { bytes: chunk(frames), count: frames.length } : null;
-  }
-
+  /** Writes one chunk; a live stream it takes over the limit is held. */
   private write(sub: Subscriber, bytes: Buffer, frames = 0, now = performance.now()): void {
     if (sub.closed) return;
     sub.lastWriteAt = now;
-    const queued = sub.sink.write(bytes);
+    sub.sink.write(bytes);
     this.metrics.delivered += frames;
-    if (queued > this.opts.maxBufferedBytes) {
-      this.metrics.slowConsumerDisconnects++;
-      this.remove(sub);
-      sub.sink.destroy();
-    }
+    if (sub.live && this.backpressure.over(sub)) this.hold(sub);
   }
 
   /**
@@ -336,64 +215,37 @@ export class Hub {
       return { subscriber: sub, ready: Promise.resolve() };
     }
     this.metrics.replays++;
-    const ready = this.catchUp(sub, resumeFrom).catch((err) => {
+    return { subscriber: sub, ready: this.guarded(sub, () => this.resume(sub, resumeFrom)) };
+  }
+
+  private async resume(sub: Subscriber, from: number): Promise<void> {
+    const verdict = judgeResume(from, await this.opts.store.eventBounds());
+    if (sub.closed) return;
+    if (verdict !== "retained") return this.sendReset(sub, verdict, from);
+    // At or past this instance's head: nothing to replay (an id committed but
+    // not yet seen by this instance's tailer comes live).
+    if (from >= this.lastId) return this.goLive(sub, from);
+    await catchUp(this.catchUpHost, sub, from);
+  }
+
+  private runCatchUp(sub: Subscriber, from: number): void {
+    void this.guarded(sub, () => catchUp(this.catchUpHost, sub, from));
+  }
+
+  /** A failed catch-up (the store is away) drops the stream: its client resumes later. */
+  private guarded(sub: Subscriber, run: () => Promise<void>): Promise<void> {
+    return run().catch((err) => {
       this.opts.onError?.(err);
       this.remove(sub);
-      sink.destroy();
+      sub.sink.destroy();
     });
-    return { subscriber: sub, ready };
-  }
-
-  private oldestInWindow(): number {
-    return this.window.length > this.windowStart ? this.window[this.windowStart].id : this.lastId + 1;
-  }
-
-  private async catchUp(sub: Subscriber, resumeFrom: number): Promise<void> {
-    if (resumeFrom <= this.lastId && resumeFrom >= this.oldestInWindow() - 1) {
-      this.replayWindow(sub, resumeFrom);
-      return;
-    }
-    const bounds = await this.opts.store.eventBounds();
-    if (sub.closed) return;
-    if (resumeFrom > bounds.last) return this.sendReset(sub, "unknown_event_id", resumeFrom);
-    if (resumeFrom >= this.lastId) {
-      // Committed but not yet seen by this instance's tailer: wait for it live.
-      this.goLive(sub, resumeFrom);
-      return;
-    }
-    const oldest = bounds.oldest ?? bounds.last + 1;
-    if (resumeFrom < oldest - 1) return this.sendReset(sub, "history_pruned", resumeFrom);
-    let cursor = resumeFrom;
-    while (!sub.closed) {
-      if (cursor >= this.oldestInWindow() - 1) {
-        this.replayWindow(sub, cursor);
-        return;
-      }
-      const upTo = this.lastId;
-      const page = await this.opts.store.eventsAfter(cursor, PAGE, sub.filter);
-      if (sub.closed) return;
-      const frames = page.filter((e) => e.id <= upTo).map(eventFrame);
-      if (frames.length) this.write(sub, chunk(frames), frames.length);
-      cursor = page.length < PAGE || frames.length < page.length ? upTo : page[page.length - 1].id;
-      if (sub.sink.buffered() > this.opts.maxBufferedBytes / 2) await sub.sink.drained();
-    }
-  }
-
-  /** Synchronous: writes the window's events after `cursor` and turns the subscriber live, so nothing published in between is missed or repeated. */
-  private replayWindow(sub: Subscriber, cursor: number): void {
-    const frames: Buffer[] = [];
-    for (let i = this.windowStart; i < this.window.length; i++) {
-      const e = this.window[i];
-      if (e.id > cursor && sub.wants(e)) frames.push(e.frame);
-    }
-    if (frames.length) this.write(sub, chunk(frames), frames.length);
-    this.goLive(sub, this.lastId);
   }
 
   private sendReset(sub: Subscriber, reason: ResetEvent["reason"], requested: number): void {
     this.metrics.resets++;
-    this.write(sub, chunk(resetFrame({ type: "reset", cursor: this.lastId, reason, requested })), 1);
+    // Live now, so a reset that takes the queue over the limit holds the stream like any live write.
     this.goLive(sub, this.lastId);
+    this.write(sub, chunk(resetFrame({ type: "reset", cursor: this.lastId, reason, requested })), 1);
   }
 
   private goLive(sub: Subscriber, lastId: number): void {
@@ -409,6 +261,7 @@ export class Hub {
     sub.closed = true;
     this.all.delete(sub);
     this.live.delete(sub);
+    this.backpressure.forget(sub);
     const n = this.countFor(sub.sink.client) - 1;
     if (n > 0) this.perClient.set(sub.sink.client, n);
     else this.perClient.delete(sub.sink.client);
@@ -422,7 +275,7 @@ export class Hub {
     this.closing = true;
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = null;
-    this.flushNow();
+    this.flusher.flushNow();
     const subs = [...this.all];
     const slices = Math.max(1, Math.min(10, subs.length));
     const per = Math.ceil(subs.length / slices);
@@ -433,10 +286,11 @@ export class Hub {
       }
       if (i < slices - 1) await new Promise((r) => setTimeout(r, spreadMs / slices));
     }
+    this.backpressure.close();
   }
 
   /** For tests and /metrics: the subscriber and timer state. */
   inspect() {
-    return { subscribers: this.all.size, live: this.live.size, clients: this.perClient.size, keepaliveTimer: this.keepalive !== null, window: this.window.length - this.windowStart };
+    return { subscribers: this.all.size, live: this.live.size, clients: this.perClient.size, keepaliveTimer: this.keepalive !== null, window: this.window.size };
   }
 }

@@ -7,11 +7,12 @@ import { Line, MAX_QUERY_INTEGER } from "../../shared/agent.js";
 import { EVENT_TYPES, isEventType, type EventHistory, type EventType } from "../../shared/events.js";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
-import { chunk, jitteredRetry, LAST_CHUNK, retryFrame } from "../events/frame.js";
+import { jitteredRetry, retryFrame } from "../events/frame.js";
 import type { Hub } from "../events/hub.js";
+import { judgeResume } from "../events/resume-rule.js";
 import type { Store } from "../store/store.js";
 import { requireRead } from "./auth.js";
-import { SSE_HEAD, SocketSink } from "./sse-sink.js";
+import { SSE_HEADERS, SocketSink, framingFor } from "./sse-sink.js";
 
 const StreamQuery = Type.Object(
   {
@@ -71,7 +72,7 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       schema: {
         summary: "The event stream (Server-Sent Events)",
         description:
-          "text/event-stream of `id:`/`event:`/`data:` frames. Resume with the Last-Event-ID header or `last_event_id`; a `reset` event means refetch state.",
+          "text/event-stream of `id:`/`event:`/`data:` frames. Resume with the Last-Event-ID header or `last_event_id`; a `reset` event means refetch state. HEAD answers the headers only; HTTP/1.0 clients get a close-delimited stream.",
         tags: ["events"],
         querystring: StreamQuery,
       },
@@ -81,18 +82,21 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       const query = request.query as Static<typeof StreamQuery>;
       const filter = { types: parseTypes(query.types), agentIds: query.agent_id };
       const resume = parseResume(request, query);
+      if (request.method === "HEAD") {
+        // The stream's headers and no body: not a subscriber, and the connection stays usable.
+        return reply.code(200).headers(SSE_HEADERS).send();
+      }
       const socket = request.raw.socket;
       const client = request.ip;
       reply.hijack();
+      const sink = new SocketSink(socket, client, framingFor(request.raw.httpVersion));
       if (hub.isClosing || hub.size >= config.maxStreams || hub.countFor(client) >= config.maxStreamsPerClient) {
         // A 200 that tells the client to come back later: a browser's EventSource
         // would give up for good on a 503, this makes it retry after the hint.
-        socket.write(`${SSE_HEAD}\r\n`);
-        socket.write(chunk(retryFrame(jitteredRetry(BACK_OFF_MS), hub.isClosing ? "server shutting down" : "over capacity, retry later")));
-        socket.end(LAST_CHUNK);
+        sink.open("", retryFrame(jitteredRetry(BACK_OFF_MS), hub.isClosing ? "server shutting down" : "over capacity, retry later"));
+        sink.end();
         return;
       }
-      const sink = new SocketSink(socket, client);
       sink.open("", retryFrame(jitteredRetry(RETRY_MS), "connected"));
       const { subscriber, ready } = hub.subscribe(sink, filter, resume);
       socket.once("close", () => hub.remove(subscriber));
@@ -107,13 +111,16 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       requireRead(request, config);
       const q = request.query as Static<typeof HistoryQuery>;
       const after = q.after ?? 0;
-      const bounds = await store.eventBounds();
+      // The cursor is read before the page (every event up to it was committed when
+      // the page was read), the oldest retained id after it (pruning meanwhile is seen).
+      const { last } = await store.eventBounds();
       const rows = await store.eventsAfter(after, q.limit ?? 100, { types: parseTypes(q.types), agentIds: q.agent_id });
-      const oldest = bounds.oldest ?? bounds.last + 1;
+      const { oldest } = await store.eventBounds();
       return {
         events: rows.map((e) => ({ id: e.id, ...JSON.parse(e.payload) })),
-        cursor: bounds.last,
-        reset: after < oldest - 1,
+        cursor: last,
+        // The stream's rule: anything but a retained point is a reset there too.
+        reset: judgeResume(after, { oldest, last }) !== "retained",
       };
     },
   );

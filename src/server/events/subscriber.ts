@@ -1,0 +1,56 @@
+/**
+ * One open stream as the hub sees it: the socket side (a `Sink`), its filter,
+ * and where it is in the log.
+ */
+import type { EventType } from "../../shared/events.js";
+import type { EventFilter } from "../store/store.js";
+
+/**
+ * The socket side of one stream. Every `write` is exactly one HTTP/1.1 chunk
+ * (see frame.ts `chunk()`), so a sink that must not use chunked encoding
+ * (an HTTP/1.0 client) can unwrap it.
+ */
+export interface Sink {
+  /** Client address, for the per-client cap. */
+  readonly client: string;
+  /** Writes and returns the bytes now queued on the socket. */
+  write(bytes: Buffer): number;
+  /** Bytes queued on the socket. */
+  buffered(): number;
+  /** Resolves when the socket's queue has drained (or the socket closed). */
+  drained(): Promise<void>;
+  /** Ends the stream cleanly, with an optional `retry:` hint. */
+  end(retryMs?: number): void;
+  /** Drops the connection at once (slow consumer). */
+  destroy(): void;
+}
+
+export class Subscriber {
+  /** Last event id this subscriber was sent (or chose to skip to). */
+  lastId = 0;
+  /** When the hub last wrote to this stream (performance.now()). */
+  lastWriteAt = 0;
+  /** Receives events as they are flushed; false while catching up. */
+  live = false;
+  closed = false;
+  readonly key: string;
+  private readonly types: Set<string> | null;
+  private readonly agents: Set<string> | null;
+
+  constructor(
+    readonly sink: Sink,
+    filter: EventFilter,
+  ) {
+    this.types = filter.types?.length ? new Set(filter.types) : null;
+    this.agents = filter.agentIds?.length ? new Set(filter.agentIds) : null;
+    this.key = `${[...(this.types ?? [])].sort().join(",")}|${[...(this.agents ?? [])].sort().join(",")}`;
+  }
+
+  get filter(): EventFilter {
+    return { types: this.types ? ([...this.types] as EventType[]) : undefined, agentIds: this.agents ? [...this.agents] : undefined };
+  }
+
+  wants(e: { type: string; agentId: string }): boolean {
+    return (this.types === null || this.types.has(e.type)) && (this.agents === null || this.agents.has(e.agentId));
+  }
+}
