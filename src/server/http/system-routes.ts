@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import type { Hub } from "../events/hub.js";
 import type { createMetrics } from "../metrics.js";
 import type { Store } from "../store/store.js";
+import { AppError } from "../errors.js";
 import { requireRead } from "./auth.js";
 import { problem, sendProblem } from "./problem.js";
 
