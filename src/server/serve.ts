@@ -35,7 +35,6 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   }
   const { help: _help, ...flags } = parsed.values;
   const server = await startServer(flags as Record<string, string>, { env });
-  server.logger.info({ url: server.url, database: redact(server.config.database) }, `AgentMesh listening on ${server.url} (dashboard ${server.url}/, API docs ${server.url}/docs)`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -59,6 +58,9 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // Only now: whoever reads this line may signal at once, and until the handlers
+  // exist the operating system's default for SIGINT ends the process on the spot.
+  server.logger.info({ url: server.url, database: redact(server.config.database) }, `AgentMesh listening on ${server.url} (dashboard ${server.url}/, API docs ${server.url}/docs)`);
   return server;
 }
 

@@ -5,10 +5,10 @@
  * and trust history as before). Then the inputs that sit right at the rules'
  * edges must be accepted by both, identically.
  */
-import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, api, card, register, startTestServer, type TestServer } from "../helpers.js";
 import { createSchema, type TestSchema } from "../scale/pg.js";
+import { send as sendRaw } from "./support.js";
 
 interface Target {
   store: "sqlite" | "postgres";
@@ -40,33 +40,8 @@ interface Answer {
   body: any;
 }
 
-/**
- * One request with its path exactly as written: fetch (and node:http given a
- * URL) would resolve `%2E%2E` segments away, which some of these cases must send.
- */
 function send(base: string, method: string, path: string, body?: string, token?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (token) headers.authorization = `Bearer ${token}`;
-    const { hostname, port } = new URL(base);
-    const req = httpRequest({ host: hostname, port, path, method, headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => {
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+  return sendRaw(base, method, path, token ? { authorization: `Bearer ${token}` } : {}, body === undefined ? undefined : { raw: body });
 }
 
 /** Everything a rejected request could have touched. */

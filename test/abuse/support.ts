@@ -44,12 +44,20 @@ export interface RawAnswer {
   body: any;
 }
 
-export function send(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<RawAnswer> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+/** A JSON body is stringified; `{ raw }` goes on the wire as it is (malformed JSON, odd bytes). */
+export type Body = unknown | { raw: string };
+
+/**
+ * One request with its path exactly as written: fetch (and node:http given a
+ * URL) would resolve `%2E%2E` segments away, which some abuse cases must send.
+ */
+export function send(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: Body): Promise<RawAnswer> {
+  const raw = body !== null && typeof body === "object" && "raw" in body && typeof (body as { raw: unknown }).raw === "string";
+  const payload = body === undefined ? undefined : raw ? (body as { raw: string }).raw : JSON.stringify(body);
+  const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      `${base}${path}`,
-      { method, headers: { ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...headers } },
+      { host: hostname, port, path, method, headers: { ...(payload !== undefined ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...headers } },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

@@ -67,7 +67,8 @@ describe("agentmesh simulate under a rate limit", () => {
     try {
       const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
       const sim = cli(["simulate", "--agents", "8", "--seed", "rl8", "--json", "--url", url]);
-      await waitFor(async () => (await agentsLeft(upstream)) === 8, "all eight agents to register");
+      // Each 429 halves the simulator's registration pace, so the last ones come slowly.
+      await waitFor(async () => (await agentsLeft(upstream)) === 8, "all eight agents to register", 30_000);
       expect(await sim.stop("SIGINT"), sim.stderr).toBe(0);
       expect(JSON.parse(sim.stdout)).toMatchObject({ registered: 8, deregistered: 8, rate_limited: 4, errors: {}, failed_registrations: [] });
       expect([...retriedAt.keys()].sort()).toEqual([...refusedAt.keys()].sort());
@@ -77,5 +78,5 @@ describe("agentmesh simulate under a rate limit", () => {
       proxy.closeAllConnections();
       await new Promise((resolve) => proxy.close(resolve));
     }
-  });
+  }, 60_000);
 });

@@ -126,6 +126,12 @@ describe("agentmesh serve --demo", () => {
         return list?.total >= 6;
       }, "the demo fleet to be up", 20_000);
       expect(demo.stderr).toMatch(/demo: 12 simulated agents running/);
+      // The demo counts the new fleet's reports (--trust-maturity 0), so trust moves by reports too.
+      expect(demo.stderr).toMatch(/demo: reports from the simulated agents count in full/);
+      await waitFor(async () => {
+        const events = await logAfter(url, 0, "").catch(() => []);
+        return events.some((e) => e.type === "trust_score_changed" && / reported by /.test(String(e.reason)));
+      }, "a trust change caused by a report", 20_000);
       expect(await demo.stop("SIGTERM")).toBe(0);
 
       const after = await startServer({ port: 0, database: `sqlite:${dbFile}`, logLevel: "silent", webRoot: join(dir, "none") });

@@ -27,6 +27,11 @@ export async function serveCommand(argv: string[], io: Io): Promise<number | nul
     argv.filter((a) => a !== "--demo"),
     { ...flags, help: { type: "boolean", short: "h" } },
   );
+  // The demo fleet is minutes old, and reports from new agents count for nothing
+  // (the trust model's probation): unless told otherwise, a demo counts them in
+  // full so that trust visibly moves. Never a default outside --demo.
+  const demoMaturity = demo && !rest.some((a) => a === "--trust-maturity" || a.startsWith("--trust-maturity=")) && io.env.AGENTMESH_TRUST_MATURITY === undefined;
+  if (demoMaturity) rest.push("--trust-maturity", "0");
   const running = (await runServe(rest, io.env).catch((err) => {
     throw err instanceof ServeArgsError ? parseArgsUsageError(err.cause, "serve") : err;
   })) as RunningServer | null;
@@ -34,6 +39,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number | nul
     io.out.write(DEMO_HELP);
     return 0;
   }
+  if (demoMaturity) io.err.write("agentmesh serve: demo: reports from the simulated agents count in full (--trust-maturity 0)\n");
   if (demo) startDemo(running, io);
   return null; // keep running; runServe owns the signals and the exit
 }
