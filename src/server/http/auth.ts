@@ -7,6 +7,7 @@
  * only then looked up, so a caller without the needed token learns nothing
  * about which ids exist, and a made-up token cannot mint a fresh rate-limit key.
  */
+import { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
@@ -80,6 +81,16 @@ export function requireRead(request: FastifyRequest, config: Pick<Config, "readT
   }
 }
 
+/**
+ * The rate-limit key of a client known only by its address (the forwarded one
+ * behind --trust-proxy): one spelling per address (`::ffff:a.b.c.d` is a.b.c.d,
+ * case and zero runs of IPv6 folded), and an IPv6 address stands for its /64,
+ * the block one host is handed and can send from at will.
+ */
+export function addressKey(request: FastifyRequest): string {
+  return `addr:${normalizeIP(request.ip, 64)}`;
+}
+
 export interface AuthDeps {
   config: Pick<Config, "adminToken" | "registrationToken" | "readToken">;
   store: Pick<Store, "findAgentByTokenHash">;
@@ -125,7 +136,7 @@ export function createAuth({ config, store, sessions }: AuthDeps) {
      */
     async rateKey(request: FastifyRequest): Promise<string> {
       const who = await identify(request);
-      return who.kind === "agent" ? `agent:${who.agentId}` : `addr:${request.ip}`;
+      return who.kind === "agent" ? `agent:${who.agentId}` : addressKey(request);
     },
 
     /** The admin token is exempt from the write limit. */
