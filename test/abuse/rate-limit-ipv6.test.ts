@@ -11,7 +11,7 @@
  * would forward each client's. Date is frozen so a window never rolls over.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { card } from "../helpers.js";
+import { RawStream, card, startTestServer, waitFor, type TestServer } from "../helpers.js";
 import { STORES, send, startOn, type AbuseServer } from "./support.js";
 
 const READ = "read-token-0123456789abcdef";
@@ -50,5 +50,30 @@ describe.each(STORES)("address keys cannot be minted (%s)", (kind) => {
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe("rate_limited");
     expect((await signIn("2001:db8:5:7::1", READ)).status).toBe(204);
+  });
+});
+
+// The stream cap involves no store: one store is enough.
+describe("streams per client cannot be multiplied by changing address", () => {
+  let server: TestServer | undefined;
+  const streams: RawStream[] = [];
+  afterEach(async () => {
+    for (const s of streams.splice(0)) s.close();
+    await server?.destroy();
+    server = undefined;
+  });
+
+  it("streams from addresses of one IPv6 /64 count against one per-client cap", async () => {
+    server = await startTestServer({ maxStreamsPerClient: "2", trustProxy: "loopback" });
+    for (const address of ["2001:db8:9:9::1", "2001:db8:9:9:abcd::2", "2001:DB8:9:9:0:0:0:3"]) {
+      const st = new RawStream(`${server.url}/api/v1/events`, { "x-forwarded-for": address });
+      streams.push(st);
+      await st.opened;
+    }
+    const [a, b, third] = streams;
+    await waitFor(() => third.ended, "the third stream of the /64 to be turned away");
+    expect(third.comments.join(" ")).toContain("over capacity");
+    expect(a.ended || b.ended).toBe(false);
+    expect(server.app.hub.size).toBe(2);
   });
 });

@@ -82,13 +82,19 @@ export function requireRead(request: FastifyRequest, config: Pick<Config, "readT
 }
 
 /**
- * The rate-limit key of a client known only by its address (the forwarded one
- * behind --trust-proxy): one spelling per address (`::ffff:a.b.c.d` is a.b.c.d,
- * case and zero runs of IPv6 folded), and an IPv6 address stands for its /64,
- * the block one host is handed and can send from at will.
+ * The client as known by its address alone (the forwarded one behind
+ * --trust-proxy), for per-client limits: one spelling per address
+ * (`::ffff:a.b.c.d` is a.b.c.d, case and zero runs of IPv6 folded), and an
+ * IPv6 address stands for its /64, the block one host is handed and can send
+ * from at will.
  */
+export function clientAddress(request: FastifyRequest): string {
+  return normalizeIP(request.ip, 64);
+}
+
+/** The rate-limit key of a client known only by its address. */
 export function addressKey(request: FastifyRequest): string {
-  return `addr:${normalizeIP(request.ip, 64)}`;
+  return `addr:${clientAddress(request)}`;
 }
 
 export interface AuthDeps {

@@ -11,7 +11,7 @@ import { jitteredRetry, retryFrame } from "../events/frame.js";
 import type { Hub } from "../events/hub.js";
 import { judgeResume } from "../events/resume-rule.js";
 import type { Store } from "../store/store.js";
-import { requireRead } from "./auth.js";
+import { clientAddress, requireRead } from "./auth.js";
 import { SSE_HEADERS, SocketSink, framingFor } from "./sse-sink.js";
 
 const StreamQuery = Type.Object(
@@ -87,7 +87,7 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
         return reply.code(200).headers(SSE_HEADERS).send();
       }
       const socket = request.raw.socket;
-      const client = request.ip;
+      const client = clientAddress(request);
       reply.hijack();
       const sink = new SocketSink(socket, client, framingFor(request.raw.httpVersion));
       if (hub.isClosing || hub.size >= config.maxStreams || hub.countFor(client) >= config.maxStreamsPerClient) {
