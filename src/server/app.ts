@@ -197,7 +197,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
 
   agentsRoutes(http, { registry, store, config, auth, writeLimit });
   sessionRoutes(http, { config, sessions, signInLimit });
-  eventsRoutes(http, { hub, store, config });
+  eventsRoutes(http, { hub, store, config, sessions });
   systemRoutes(http, { hub, store, config, metrics });
   http.get("/openapi.json", { schema: { hide: true } }, async () => http.swagger());
 

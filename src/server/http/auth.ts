@@ -75,6 +75,23 @@ export function canRead(request: FastifyRequest, config: Pick<Config, "readToken
   return state === true;
 }
 
+/**
+ * The session id a read rests on, when the session is all that lets the
+ * request read (no read or admin token with it): a stream opened so must end
+ * with the session.
+ */
+export function readingSession(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): string | undefined {
+  if (!config.readToken || sessionStates.get(request) !== true) return undefined;
+  let bearer: string | undefined;
+  try {
+    bearer = bearerOf(request);
+  } catch {
+    bearer = undefined;
+  }
+  if (secretEquals(bearer, config.readToken) || secretEquals(bearer, config.adminToken)) return undefined;
+  return sessionCookie(request);
+}
+
 export function requireRead(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): void {
   if (!canRead(request, config)) {
     throw unauthorized("this registry requires the read token (Authorization: Bearer <read token>) or a dashboard session");
