@@ -22,7 +22,7 @@ import { Hub } from "./events/hub.js";
 import { Tailer } from "./events/tailer.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import { allowedMethods } from "./http/allowed-methods.js";
-import { createAuth } from "./http/auth.js";
+import { addressKey, createAuth } from "./http/auth.js";
 import { eventsRoutes } from "./http/events-routes.js";
 import { errorHandler, problem, sendProblem } from "./http/problem.js";
 import { sessionRoutes } from "./http/session-routes.js";
@@ -192,12 +192,12 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     // One limiter shared by every write route: the budget is per client, not per route.
     if (config.rateLimit > 0) writeLimit = http.rateLimit({ max: config.rateLimit, timeWindow: 1000 });
     // Sign-in is keyed by address alone, admin or not: it is where tokens are guessed.
-    if (config.signInLimit > 0) signInLimit = http.rateLimit({ max: config.signInLimit, timeWindow: 60_000, keyGenerator: (request) => `addr:${request.ip}`, allowList: undefined });
+    if (config.signInLimit > 0) signInLimit = http.rateLimit({ max: config.signInLimit, timeWindow: 60_000, keyGenerator: addressKey, allowList: undefined });
   }
 
   agentsRoutes(http, { registry, store, config, auth, writeLimit });
   sessionRoutes(http, { config, sessions, signInLimit });
-  eventsRoutes(http, { hub, store, config });
+  eventsRoutes(http, { hub, store, config, sessions });
   systemRoutes(http, { hub, store, config, metrics });
   http.get("/openapi.json", { schema: { hide: true } }, async () => http.swagger());
 

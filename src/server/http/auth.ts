@@ -7,6 +7,7 @@
  * only then looked up, so a caller without the needed token learns nothing
  * about which ids exist, and a made-up token cannot mint a fresh rate-limit key.
  */
+import { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
@@ -74,10 +75,43 @@ export function canRead(request: FastifyRequest, config: Pick<Config, "readToken
   return state === true;
 }
 
+/**
+ * The session id a read rests on, when the session is all that lets the
+ * request read (no read or admin token with it): a stream opened so must end
+ * with the session.
+ */
+export function readingSession(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): string | undefined {
+  if (!config.readToken || sessionStates.get(request) !== true) return undefined;
+  let bearer: string | undefined;
+  try {
+    bearer = bearerOf(request);
+  } catch {
+    bearer = undefined;
+  }
+  if (secretEquals(bearer, config.readToken) || secretEquals(bearer, config.adminToken)) return undefined;
+  return sessionCookie(request);
+}
+
 export function requireRead(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): void {
   if (!canRead(request, config)) {
     throw unauthorized("this registry requires the read token (Authorization: Bearer <read token>) or a dashboard session");
   }
+}
+
+/**
+ * The client as known by its address alone (the forwarded one behind
+ * --trust-proxy), for per-client limits: one spelling per address
+ * (`::ffff:a.b.c.d` is a.b.c.d, case and zero runs of IPv6 folded), and an
+ * IPv6 address stands for its /64, the block one host is handed and can send
+ * from at will.
+ */
+export function clientAddress(request: FastifyRequest): string {
+  return normalizeIP(request.ip, 64);
+}
+
+/** The rate-limit key of a client known only by its address. */
+export function addressKey(request: FastifyRequest): string {
+  return `addr:${clientAddress(request)}`;
 }
 
 export interface AuthDeps {
@@ -125,7 +159,7 @@ export function createAuth({ config, store, sessions }: AuthDeps) {
      */
     async rateKey(request: FastifyRequest): Promise<string> {
       const who = await identify(request);
-      return who.kind === "agent" ? `agent:${who.agentId}` : `addr:${request.ip}`;
+      return who.kind === "agent" ? `agent:${who.agentId}` : addressKey(request);
     },
 
     /** The admin token is exempt from the write limit. */

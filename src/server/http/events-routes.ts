@@ -11,7 +11,8 @@ import { jitteredRetry, retryFrame } from "../events/frame.js";
 import type { Hub } from "../events/hub.js";
 import { judgeResume } from "../events/resume-rule.js";
 import type { Store } from "../store/store.js";
-import { requireRead } from "./auth.js";
+import { clientAddress, readingSession, requireRead } from "./auth.js";
+import { SESSION_RECHECK_MS, type Sessions } from "./sessions.js";
 import { SSE_HEADERS, SocketSink, framingFor } from "./sse-sink.js";
 
 const StreamQuery = Type.Object(
@@ -63,8 +64,8 @@ function parseResume(request: FastifyRequest, query: Static<typeof StreamQuery>)
   return Number(raw);
 }
 
-export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Store; config: Config }) {
-  const { hub, store, config } = deps;
+export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Store; config: Config; sessions?: Pick<Sessions, "isLive" | "watch"> }) {
+  const { hub, store, config, sessions } = deps;
 
   app.get(
     "/api/v1/events",
@@ -87,7 +88,7 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
         return reply.code(200).headers(SSE_HEADERS).send();
       }
       const socket = request.raw.socket;
-      const client = request.ip;
+      const client = clientAddress(request);
       reply.hijack();
       const sink = new SocketSink(socket, client, framingFor(request.raw.httpVersion));
       if (hub.isClosing || hub.size >= config.maxStreams || hub.countFor(client) >= config.maxStreamsPerClient) {
@@ -99,7 +100,26 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       }
       sink.open("", retryFrame(jitteredRetry(RETRY_MS), "connected"));
       const { subscriber, ready } = hub.subscribe(sink, filter, resume);
-      socket.once("close", () => hub.remove(subscriber));
+      // A stream let in by a dashboard session ends with it (sign-out, expiry); while the store is away it stays.
+      const session = sessions ? readingSession(request, config) : undefined;
+      let unwatch = () => {};
+      let recheck: NodeJS.Timeout | undefined;
+      if (sessions && session) {
+        const endStream = () => {
+          hub.remove(subscriber);
+          sink.end();
+        };
+        unwatch = sessions.watch(session, endStream);
+        recheck = setInterval(() => {
+          sessions.isLive(session).then((live) => live || endStream(), () => {});
+        }, SESSION_RECHECK_MS);
+        recheck.unref();
+      }
+      socket.once("close", () => {
+        hub.remove(subscriber);
+        unwatch();
+        if (recheck) clearInterval(recheck);
+      });
       await ready;
     },
   );

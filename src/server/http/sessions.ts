@@ -9,6 +9,9 @@
  *   them and sign-out ends a session everywhere.
  * - A session ends at its expiry (`--session-max-age`) whatever the browser
  *   does with the cookie.
+ * - An event stream opened on a session ends with it: at once when it is
+ *   signed out on this instance (`watch`), otherwise at the stream's next look
+ *   (`SESSION_RECHECK_MS`): expiry, or sign-out on another instance.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import type { Config } from "../config.js";
@@ -16,6 +19,9 @@ import type { Clock } from "../registry/service.js";
 import type { Store } from "../store/store.js";
 
 export const SESSION_COOKIE = "agentmesh_session";
+
+/** How often a stream opened on a session asks whether the session still lives. */
+export const SESSION_RECHECK_MS = 30_000;
 
 /** 32 random bytes, base64url: anything else in the cookie is not ours and costs no lookup. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -30,6 +36,8 @@ export type Sessions = ReturnType<typeof createSessions>;
 
 export function createSessions({ store, config, clock }: SessionDeps) {
   const hashOf = (readToken: string, id: string) => createHmac("sha256", readToken).update(id).digest("hex");
+  /** What to call when a session is signed out here (its open streams), by session id. */
+  const watchers = new Map<string, Set<() => void>>();
 
   return {
     /** Starts a session; answers the id to put in the cookie and its lifetime. Needs a read token configured. */
@@ -50,6 +58,20 @@ export function createSessions({ store, config, clock }: SessionDeps) {
     async end(id: string): Promise<void> {
       if (!config.readToken || !SESSION_ID.test(id)) return;
       await store.deleteSession(hashOf(config.readToken, id));
+      const ended = watchers.get(id);
+      watchers.delete(id);
+      for (const onEnd of ended ?? []) onEnd();
+    },
+
+    /** Calls `onEnd` if the session is signed out through this instance; answers the function that stops watching. */
+    watch(id: string, onEnd: () => void): () => void {
+      let set = watchers.get(id);
+      if (!set) watchers.set(id, (set = new Set()));
+      set.add(onEnd);
+      return () => {
+        set.delete(onEnd);
+        if (set.size === 0 && watchers.get(id) === set) watchers.delete(id);
+      };
     },
   };
 }

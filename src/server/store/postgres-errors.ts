@@ -4,13 +4,18 @@
  *
  * Unavailable: the server cannot be reached, refused or dropped the connection
  * (restart, failover, `pg_terminate_backend`), is starting up or shutting
- * down, has no connection slot left, or did not answer within the statement,
- * query or connect timeout (the pool is saturated or the server is stuck).
+ * down, has no connection slot left, did not answer within the statement,
+ * query or connect timeout (the pool is saturated or the server is stuck), is
+ * read-only (a standby, mid-failover), or its disk is full.
  */
 import { AppError } from "../errors.js";
 
-/** SQLSTATEs of class 08 (connection exception) and the operator-intervention / resource ones that mean "come back later". */
-const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "57P05", "53300", "53400", "57014", "55P03"]);
+/**
+ * SQLSTATEs of class 08 (connection exception) and the operator-intervention / resource ones that mean "come back later";
+ * also 25006, a write refused by a read-only server (a standby, or the old primary after a failover, until the
+ * connection reaches the new one), and 53100, the database's disk full.
+ */
+const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "57P05", "53100", "53300", "53400", "57014", "55P03", "25006"]);
 const NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
 const MESSAGES = [
   "Connection terminated",
@@ -54,7 +59,11 @@ export function isStaleConnection(err: unknown): boolean {
 export function toStoreError(err: unknown): unknown {
   if (err instanceof AppError || !isUnavailable(err)) return err;
   const e = err as Error & { code?: string };
-  const why = e.code === "57014" ? "did not answer in time" : `is unreachable (${e.code ?? e.message})`;
+  const why =
+    e.code === "57014" ? "did not answer in time"
+    : e.code === "25006" ? "is read-only (a standby, or a failover in progress)"
+    : e.code === "53100" ? "has no disk space left"
+    : `is unreachable (${e.code ?? e.message})`;
   const wrapped = new AppError("store_unavailable", `the PostgreSQL database ${why}; retry shortly`);
   (wrapped as Error).cause = err;
   return wrapped;
