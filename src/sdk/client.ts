@@ -60,6 +60,8 @@ const PAGE = 1000;
 
 function requireId(id: unknown, what: string): string {
   if (typeof id !== "string" || id === "") throw invalidArgument(`${what} needs an agent id (a non-empty string), got ${id === "" ? '""' : typeof id}`);
+  // A URL path resolves these as dot segments: the request would name another resource (trust(".") reads /agents/trust).
+  if (id === "." || id === "..") throw invalidArgument(`${what}: ${JSON.stringify(id)} is not an agent id (ids cannot be . or ..)`);
   return id;
 }
 

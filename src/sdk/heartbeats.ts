@@ -73,12 +73,15 @@ export function startHeartbeatLoop(send: SendHeartbeat, options: HeartbeatOption
       const started = Date.now();
       let delay: number;
       try {
-        const res = await send({ status, ...(message !== undefined ? { message } : {}) }, abort.signal);
+        const body = { status, ...(message !== undefined ? { message } : {}) };
+        const res = await send(body, abort.signal);
         if (!running) break;
         failures = 0;
         lastBeat = res;
         if (res.heartbeat_interval_ms > 0) intervalMs = res.heartbeat_interval_ms;
         delay = Math.max(0, intervalMs - (Date.now() - started));
+        // setStatus() while this beat was in flight: it carried the old status, so the new one goes now.
+        if (body.status !== status || body.message !== message) delay = 0;
         options.onBeat?.(res);
       } catch (raw) {
         if (!running) break;

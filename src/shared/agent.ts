@@ -37,6 +37,13 @@ export const AGENT_ID_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9_\\-:.]{1,100}$";
 export const LINE_PATTERN = "^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
 
 /**
+ * Tags and skill names, and the `tag` and `skill` filters: a line without `|`.
+ * Both stores match them exactly through a `|a|b|` index, where a `|` inside
+ * a value would split it (tag "a|b" was listed by `tag=b`).
+ */
+export const TERM_PATTERN = "^[^|\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$";
+
+/**
  * Free text (descriptions, heartbeat messages, metadata strings): as a line,
  * but tab and line breaks (LF, and CR for CRLF text) may appear. Readers that
  * print it to a terminal escape them; the SSE frame keeps them inside JSON.
@@ -53,6 +60,7 @@ export const PATTERN_MESSAGES: Record<string, string> = {
   [AGENT_ID_PATTERN]: "must be 1–100 letters, digits, _ - : . and not . or ..",
   [LINE_PATTERN]: "must not contain control characters (tab and newline included) or unpaired surrogates",
   [TEXT_PATTERN]: "must not contain control characters other than tab, LF and CR, or unpaired surrogates",
+  [TERM_PATTERN]: "must not contain | or control characters (tab and newline included) or unpaired surrogates",
   [ENDPOINT_PATTERN]: `must be an absolute ${ENDPOINT_SCHEMES.join(", ")} URL with a host`,
 };
 
@@ -71,10 +79,12 @@ export const Line = (options: { minLength?: number; maxLength: number; descripti
 /** Free text: tab, LF and CR allowed, no other control characters. */
 export const Text = (options: { maxLength: number; description?: string }) => Type.String({ ...options, pattern: TEXT_PATTERN });
 const Label = (max: number) => Line({ minLength: 1, maxLength: max });
+/** A tag or skill name: a label without `|` (see TERM_PATTERN). */
+const Term = (max: number, minLength = 1) => Type.String({ minLength, maxLength: max, pattern: TERM_PATTERN });
 
 export const Skill = Type.Object(
   {
-    name: Label(100),
+    name: Term(100),
     description: Text({ maxLength: 1000 }),
     tags: Type.Optional(Type.Array(Label(50), { maxItems: 20 })),
   },
@@ -94,7 +104,7 @@ const cardFields = {
   }),
   protocol: Type.Enum([...PROTOCOLS]),
   skills: Type.Array(Skill, { maxItems: 100, description: "Skill names are unique within an agent" }),
-  tags: Type.Array(Label(50), { maxItems: 50 }),
+  tags: Type.Array(Term(50), { maxItems: 50 }),
   provider: Type.Optional(Line({ maxLength: 200 })),
   metadata: Type.Optional(
     Type.Record(Type.String(), Type.Unknown(), {
@@ -209,8 +219,8 @@ export type ListSort = (typeof LIST_SORTS)[number];
 export const ListQuery = Type.Object(
   {
     health: Type.Optional(Type.Enum([...HEALTH_STATUSES], { description: "Only agents in this health status" })),
-    tag: Type.Optional(Line({ maxLength: 50 })),
-    skill: Type.Optional(Line({ maxLength: 100 })),
+    tag: Type.Optional(Term(50, 0)),
+    skill: Type.Optional(Term(100, 0)),
     q: Type.Optional(Line({ maxLength: 200, description: "Text search over id, name, description, tags and skills" })),
     sort: Type.Optional(Type.Enum([...LIST_SORTS])),
     order: Type.Optional(Type.Enum(["asc", "desc"])),

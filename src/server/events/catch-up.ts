@@ -4,7 +4,8 @@
  * window, then from the window; they are written in pieces of about
  * PIECE_BYTES, and before each piece the stream waits for room on its socket
  * (backpressure.ts), so a reader that keeps reading takes in any backlog without
- * being dropped, and memory stays bounded by the socket limit plus one piece.
+ * being dropped, and memory stays bounded by the socket limit plus one store
+ * page (about PAGE_BYTES, read by bytes as well as by count).
  *
  * The switch to live happens synchronously once the cursor reaches the head the
  * hub has published: whatever the hub publishes after that is flushed to the
@@ -23,8 +24,16 @@ import type { Subscriber } from "./subscriber.js";
 
 /** Most bytes of frames per write while catching up (a single larger frame is written whole). */
 export const PIECE_BYTES = 64 * 1024;
-/** Events per store read. */
+/** Most events per store read. */
 const PAGE = 500;
+/**
+ * Bytes of events a store read aims for. A page is held until the stream has
+ * taken all of it, so it is sized by bytes, not only by count: 500 events of
+ * 60 KB would hold 30 MB (twice, framed) for each stream catching up.
+ */
+export const PAGE_BYTES = 1024 * 1024;
+/** The first read of a catch-up, before the size of its events is known. */
+const FIRST_PAGE = 16;
 /** Yield to the event loop after this many bytes even when the socket keeps up, so one catch-up does not hold up the rest. */
 const YIELD_BYTES = 1024 * 1024;
 
@@ -42,6 +51,7 @@ export interface CatchUpHost {
 export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number): Promise<void> {
   let cursor = from;
   let sinceYield = 0;
+  let pageSize = FIRST_PAGE;
   /** Bytes the next piece may hold: what is left under the limit, at most PIECE_BYTES. */
   const budget = () => Math.min(PIECE_BYTES, host.backpressure.limit - sub.sink.buffered());
   const send = async (frames: Buffer[]): Promise<boolean> => {
@@ -66,12 +76,15 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
       if (piece.frames.length && !(await send(piece.frames))) return;
       continue;
     }
-    const page = await host.store.eventsAfter(cursor, PAGE, sub.filter);
+    const limit = pageSize;
+    const page = await host.store.eventsAfter(cursor, limit, sub.filter);
     const bounds = await host.store.eventBounds();
     if (sub.closed) return;
     // Read after the page: if the cursor is retained now, it was when the page was read.
     if (judgeResume(cursor, bounds) === "history_pruned") return host.reset(sub, "history_pruned", cursor);
     const events = page.filter((e) => e.id <= head);
+    const bytes = page.reduce((n, e) => n + e.payload.length, 0);
+    pageSize = Math.max(1, Math.min(PAGE, bytes > 0 ? Math.floor((limit * PAGE_BYTES) / bytes) : PAGE));
     const frames = events.map(eventFrame);
     let i = 0;
     while (i < frames.length) {
@@ -83,6 +96,6 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
       cursor = events[i - 1].id;
     }
     // A short page (or one cut at the head) holds every matching event up to the head.
-    cursor = page.length < PAGE || events.length < page.length ? head : page[page.length - 1].id;
+    cursor = page.length < limit || events.length < page.length ? head : page[page.length - 1].id;
   }
 }

@@ -43,7 +43,10 @@ export class Subscriber {
   ) {
     this.types = filter.types?.length ? new Set(filter.types) : null;
     this.agents = filter.agentIds?.length ? new Set(filter.agentIds) : null;
-    this.key = `${[...(this.types ?? [])].sort().join(",")}|${[...(this.agents ?? [])].sort().join(",")}`;
+    // Streams with equal keys share one framed Buffer per flush, so the key must
+    // tell every two filters apart: no filter from a filter of one empty id, and
+    // ids ["a,b"] from ["a", "b"] (a filter value is any text, commas included).
+    this.key = JSON.stringify([this.types ? [...this.types].sort() : null, this.agents ? [...this.agents].sort() : null]);
   }
 
   get filter(): EventFilter {

@@ -90,6 +90,9 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       const socket = request.raw.socket;
       const client = clientAddress(request);
       reply.hijack();
+      // Closed while the request's hooks awaited (a session lookup): its `close`
+      // has fired already, so a subscriber added now would never be removed.
+      if (socket.destroyed) return;
       const sink = new SocketSink(socket, client, framingFor(request.raw.httpVersion));
       if (hub.isClosing || hub.size >= config.maxStreams || hub.countFor(client) >= config.maxStreamsPerClient) {
         // A 200 that tells the client to come back later: a browser's EventSource

@@ -59,7 +59,6 @@ export class SharedStream {
   private opened = false;
   private lastSeen = 0;
   private early: StreamFrame[] = [];
-  private earlyOverflowed = false;
   private abort: AbortController | null = null;
   private resign: (() => void) | null = null;
 
@@ -166,27 +165,27 @@ export class SharedStream {
 
   private deliver(frame: StreamFrame): void {
     if (!this.isNew(frame)) return;
+    // The stream's ids are gapless, so a jump means events this tab never saw:
+    // the leader streams from a later point than this tab's snapshot (tabs that
+    // load together read the fleet at different cursors), or frames kept while
+    // loading overflowed. Only a refetch can fill that in.
+    if (frame.event.type !== "reset" && frame.id > this.lastSeen + 1) {
+      const cursor = frame.id - 1;
+      this.options.onFrame({ id: cursor, event: { type: "reset", cursor, reason: "history_pruned", requested: this.lastSeen } });
+    }
     this.lastSeen = frame.id;
     this.options.onFrame(frame);
   }
 
   private keepEarly(frame: StreamFrame): void {
     this.early.push(frame);
-    if (this.early.length > EARLY_CAPACITY) {
-      this.early.shift();
-      this.earlyOverflowed = true;
-    }
+    if (this.early.length > EARLY_CAPACITY) this.early.shift();
   }
 
   private replayEarly(fromId: number): void {
     const early = this.early;
-    const overflowed = this.earlyOverflowed;
     this.early = [];
-    this.earlyOverflowed = false;
-    if (overflowed && early.length && early[0].id > fromId + 1) {
-      // Some frames after the cursor were dropped: only a refetch can fill that in.
-      this.options.onFrame({ id: fromId, event: { type: "reset", cursor: fromId, reason: "unknown_event_id", requested: fromId } });
-    }
+    // Frames dropped on overflow show as a jump in ids, which `deliver` answers with a reset.
     for (const frame of early) if (frame.event.type !== "reset" || frame.id > fromId) this.deliver(frame);
   }
 
