@@ -2,7 +2,7 @@
 // source file is newer than the last build, so `npm start` and `npm test` are quick
 // after the first run and never run stale code.
 import { execSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,6 +29,8 @@ export function ensureBuilt() {
   const serverSources = Math.max(newest(join(root, "src")), stamp(join(root, "tsconfig.json")), stamp(join(root, "tsconfig.build.json")));
   if (stamp(join(root, "dist", "cli", "main.js")) < serverSources) {
     console.error("building the server (tsc)…");
+    // From scratch: tsc never deletes the output of a file that was removed or excluded since.
+    rmSync(join(root, "dist"), { recursive: true, force: true });
     run("npx tsc -p tsconfig.build.json");
   }
   if (existsSync(join(root, "web", "index.html"))) {
