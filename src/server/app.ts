@@ -29,6 +29,7 @@ import { sessionRoutes } from "./http/session-routes.js";
 import { createSessions } from "./http/sessions.js";
 import { systemRoutes } from "./http/system-routes.js";
 import { validatorCompiler } from "./http/validation.js";
+import { servesDashboard } from "./http/web-fallback.js";
 import { createMetrics } from "./metrics.js";
 import { createRegistry, type Clock } from "./registry/service.js";
 import type { Store } from "./store/store.js";
@@ -218,8 +219,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     if (allow.length) {
       return sendProblem(reply, problem("method_not_allowed", `${path} answers ${allow.join(", ")}, not ${request.method}`), { Allow: allow.join(", ") });
     }
-    const isApi = path.startsWith("/api/") || path === "/api";
-    if (request.method === "GET" && !isApi) {
+    if (servesDashboard(request.method, path, request.headers.accept)) {
       if (hasWeb) return reply.header("Cache-Control", "no-cache").sendFile("index.html");
       return reply
         .type("text/html")
