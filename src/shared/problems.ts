@@ -10,7 +10,8 @@ export const PROBLEMS = {
   duplicate_skill: { status: 400, title: "Skill names must be unique" },
   metadata_too_large: { status: 400, title: "metadata is too large" },
   self_report: { status: 400, title: "An agent cannot report on itself" },
-  unauthorized: { status: 401, title: "Authentication required" },
+  /** Answered with `WWW-Authenticate: Bearer` (RFC 9110: a 401 names its scheme). */
+  unauthorized: { status: 401, title: "Authentication required", headers: { "WWW-Authenticate": "Bearer" } },
   forbidden: { status: 403, title: "Not allowed" },
   not_found: { status: 404, title: "No such resource" },
   agent_not_found: { status: 404, title: "No such agent" },
@@ -22,16 +23,16 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   /** Answered with `Retry-After: 1`: the database is away or the disk full; the instance recovers by itself. */
-  store_unavailable: { status: 503, title: "The store is unavailable", retryAfterSeconds: 1 },
+  store_unavailable: { status: 503, title: "The store is unavailable", headers: { "Retry-After": "1" } },
   shutting_down: { status: 503, title: "The server is shutting down" },
-} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
+} as const satisfies Record<string, { status: number; title: string; headers?: Readonly<Record<string, string>> }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-/** The `Retry-After` (seconds) that every answer with this code carries, if any. */
-export function retryAfterOf(code: ProblemCode): number | undefined {
+/** The headers that every answer with this code carries (its facts, not its throw site's). */
+export function headersOf(code: ProblemCode): Readonly<Record<string, string>> {
   const entry = PROBLEMS[code];
-  return "retryAfterSeconds" in entry ? entry.retryAfterSeconds : undefined;
+  return "headers" in entry ? entry.headers : {};
 }
 
 export interface FieldError {

@@ -27,7 +27,7 @@ export type Identity =
   /** A header that is malformed or a token that verifies as nothing: refused with 401. */
   | { kind: "invalid"; detail: string };
 
-const unauthorized = (detail: string) => new AppError("unauthorized", detail, undefined, { "WWW-Authenticate": "Bearer" });
+const unauthorized = (detail: string) => new AppError("unauthorized", detail);
 
 /**
  * The token of `Authorization: Bearer <token>`. The scheme is case-insensitive

@@ -6,20 +6,17 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { PATTERN_MESSAGES } from "../../shared/agent.js";
-import { PROBLEMS, PROBLEM_CONTENT_TYPE, problemType, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
+import { PROBLEMS, PROBLEM_CONTENT_TYPE, headersOf, problemType, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
 import { AppError } from "../errors.js";
-import { retryAfterOf } from "../../shared/problems.js";
 
 export function problem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
   const p = PROBLEMS[code];
   return { type: problemType(code), title: p.title, status: p.status, code, detail, ...(errors?.length ? { errors } : {}) };
 }
 
-/** Headers that are facts of the code (the catalogue's Retry-After) come first; a throw site may still set its own. */
+/** Headers that are facts of the code (the catalogue's) come first; a throw site adds what only it knows (a rate limit's own Retry-After, a 405's Allow). */
 export function sendProblem(reply: FastifyReply, p: Problem, headers: Record<string, string> = {}) {
-  const retryAfter = retryAfterOf(p.code);
-  const all = retryAfter === undefined ? headers : { "Retry-After": String(retryAfter), ...headers };
-  return reply.code(p.status).headers(all).type(PROBLEM_CONTENT_TYPE).send(p);
+  return reply.code(p.status).headers({ ...headersOf(p.code), ...headers }).type(PROBLEM_CONTENT_TYPE).send(p);
 }
 
 interface AjvError {

@@ -88,9 +88,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
 
   function requireOwner(row: AgentRow, caller: Caller, allowAdmin: boolean) {
     if (!caller.bearer) {
-      throw new AppError("unauthorized", `this call needs agent ${row.id}'s token: Authorization: Bearer <agent_token>`, undefined, {
-        "WWW-Authenticate": "Bearer",
-      });
+      throw new AppError("unauthorized", `this call needs agent ${row.id}'s token: Authorization: Bearer <agent_token>`);
     }
     if (tokenMatches(caller.bearer, row.token_hash)) return;
     if (allowAdmin && isAdmin(caller)) return;
@@ -295,9 +293,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
 
     async report(subjectId: string, body: InvocationReport, caller: Caller) {
       if (!caller.bearer) {
-        throw new AppError("unauthorized", "a report must carry the reporting agent's token: Authorization: Bearer <agent_token>", undefined, {
-          "WWW-Authenticate": "Bearer",
-        });
+        throw new AppError("unauthorized", "a report must carry the reporting agent's token: Authorization: Bearer <agent_token>");
       }
       const reporter = await store.findAgentByTokenHash(hashToken(caller.bearer));
       if (!reporter) throw new AppError("forbidden", "the token presented belongs to no registered agent; only registered agents can report");
