@@ -8,16 +8,13 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentMeshClient, AgentMeshError, type HeartbeatResponse } from "../../src/sdk/index.js";
 import { card, startTestServer, waitFor, type TestServer } from "../helpers.js";
+import { countingFetch } from "./support.js";
 
 let server: TestServer;
 let silent: Server;
 let silentUrl = "";
 let pending = 0; // requests the silent server has received and holds
-let requests = 0;
-const counting: typeof fetch = (input, init) => {
-  requests++;
-  return fetch(input, init);
-};
+const counting = countingFetch();
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -41,7 +38,7 @@ describe("AbortSignal", () => {
     const c = new AgentMeshClient({ url: server.url, fetch: counting });
     await c.register(card("abort-own"));
     const signal = AbortSignal.abort();
-    const before = requests;
+    const before = counting.calls;
     const calls = [
       () => c.get("abort-own", { signal }),
       () => c.list({}, { signal }),
@@ -58,7 +55,7 @@ describe("AbortSignal", () => {
       () => c.deregister({ signal }),
     ];
     for (const call of calls) expectAborted(await call().catch((e) => e));
-    expect(requests).toBe(before);
+    expect(counting.calls).toBe(before);
     expect((await c.get("abort-own")).version).toBe("1.0.0");
   });
 
@@ -87,7 +84,7 @@ describe("AbortSignal", () => {
     for (const id of ["abort-p1", "abort-p2", "abort-p3"]) await new AgentMeshClient({ url: server.url }).register(card(id));
     const ctrl = new AbortController();
     const seen: number[] = [];
-    const before = requests;
+    const before = counting.calls;
     const err = await (async () => {
       for await (const page of c.pages({ q: "abort-p", limit: 1 }, { signal: ctrl.signal })) {
         seen.push(page.agents.length);
@@ -96,7 +93,7 @@ describe("AbortSignal", () => {
     })().catch((e) => e);
     expectAborted(err);
     expect(seen).toEqual([1]);
-    expect(requests).toBe(before + 1);
+    expect(counting.calls).toBe(before + 1);
   });
 
   it("a heartbeat loop's signal stops it like stop()", async () => {

@@ -7,13 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentMeshClient, AgentMeshError } from "../../src/sdk/index.js";
 import { card, startTestServer, type TestServer } from "../helpers.js";
+import { countingFetch } from "./support.js";
 
 let server: TestServer;
-let requests = 0;
-const counting: typeof fetch = (input, init) => {
-  requests++;
-  return fetch(input, init);
-};
+const counting = countingFetch();
 beforeAll(async () => {
   server = await startTestServer();
 });
@@ -51,7 +48,7 @@ describe("programmer errors", () => {
 
   it("calls that need the client's agent fail before any request when it has none", async () => {
     const c = client();
-    const before = requests;
+    const before = counting.calls;
     expectInvalid(await c.heartbeat().catch((e) => e), /heartbeat\(\) needs this client's agent/);
     expectInvalid(await c.report("someone", { outcome: "success" }).catch((e) => e), /register\(\) first/);
     expectInvalid(await c.deregister().catch((e) => e), /deregister\(\) needs an agent id/);
@@ -62,32 +59,32 @@ describe("programmer errors", () => {
       thrown = e;
     }
     expectInvalid(thrown, /startHeartbeats\(\) needs this client's agent/);
-    expect(requests).toBe(before);
+    expect(counting.calls).toBe(before);
   });
 
   it("an empty or missing id fails before any request", async () => {
     const c = client();
-    const before = requests;
+    const before = counting.calls;
     for (const call of [() => c.get(""), () => c.trust(""), () => c.health(""), () => c.update("", { version: "2" }), () => c.deregister(""), () => c.register(card(""))]) {
       expectInvalid(await call().catch((e) => e), /needs an agent id/);
     }
-    expect(requests).toBe(before);
+    expect(counting.calls).toBe(before);
   });
 
   it("a signal that is not an AbortSignal fails before any request", async () => {
     const c = client({ agentId: "someone", agentToken: "t".repeat(32) });
-    const before = requests;
+    const before = counting.calls;
     const signal = "soon" as unknown as AbortSignal;
     expectInvalid(await c.get("x", { signal }).catch((e) => e), /signal must be an AbortSignal/);
     expectInvalid(await c.listAll({}, { signal }).catch((e) => e), /signal must be an AbortSignal/);
     expect(() => c.startHeartbeats({ signal })).toThrow(/signal must be an AbortSignal/);
     expect(() => c.subscribe({ signal })).toThrow(/signal must be an AbortSignal/);
-    expect(requests).toBe(before);
+    expect(counting.calls).toBe(before);
   });
 
   it("subscribe() throws at once for options no request could make right", () => {
     const c = client();
-    const before = requests;
+    const before = counting.calls;
     const bad = [
       [{ types: ["agent_exploded" as never] }, /unknown event type "agent_exploded"/],
       [{ since: -1 }, /since must be an event id/],
@@ -105,7 +102,7 @@ describe("programmer errors", () => {
       }
       expectInvalid(err, detail);
     }
-    expect(requests).toBe(before);
+    expect(counting.calls).toBe(before);
   });
 
   it("an answer from the registry is still its own code (not invalid_argument)", async () => {

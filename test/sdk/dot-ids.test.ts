@@ -7,13 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentMeshClient } from "../../src/sdk/index.js";
 import { ADMIN, register, startTestServer, type TestServer } from "../helpers.js";
+import { countingFetch } from "./support.js";
 
 let server: TestServer;
-let requests = 0;
-const counting: typeof fetch = (input, init) => {
-  requests++;
-  return fetch(input, init);
-};
+const counting = countingFetch();
 beforeAll(async () => {
   server = await startTestServer();
   // Agents named like the paths a dot segment would land on.
@@ -25,7 +22,7 @@ afterAll(() => server.destroy());
 describe("dot-segment ids", () => {
   it.each([".", ".."])("%j is refused by every call that takes an id, before any request", async (id) => {
     const c = new AgentMeshClient({ url: server.url, token: ADMIN, fetch: counting });
-    const before = requests;
+    const before = counting.calls;
     const calls: (() => Promise<unknown>)[] = [
       () => c.get(id),
       () => c.trust(id),
@@ -37,7 +34,7 @@ describe("dot-segment ids", () => {
     for (const call of calls) {
       await expect(call()).rejects.toMatchObject({ code: "invalid_argument", retryable: false });
     }
-    expect(requests).toBe(before);
+    expect(counting.calls).toBe(before);
   });
 
   it("an id that merely contains dots is still an id", async () => {

@@ -65,3 +65,12 @@ export async function logAfter(url: string, after: number, token = ADMIN): Promi
     after = page.events[page.events.length - 1].id;
   }
 }
+
+/** The global fetch, counting its calls: to prove that a refused call sent nothing. */
+export function countingFetch(): typeof fetch & { calls: number } {
+  const counting = Object.assign((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    counting.calls++;
+    return fetch(input, init);
+  }, { calls: 0 });
+  return counting;
+}

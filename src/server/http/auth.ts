@@ -59,16 +59,21 @@ export function sessionCookie(request: FastifyRequest): string | undefined {
 /** Whether the request's session cookie names a live session: set by the `onRequest` hook, read synchronously by `canRead`. */
 const sessionStates = new WeakMap<FastifyRequest, true | Error>();
 
-/** True when the request may read (always, unless a read token is configured). */
-export function canRead(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): boolean {
-  if (!config.readToken) return true;
+/** Whether the request's Authorization header holds the read or the admin token (a malformed header holds neither). */
+function holdsReadToken(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): boolean {
   let bearer: string | undefined;
   try {
     bearer = bearerOf(request);
   } catch {
-    bearer = undefined;
+    return false;
   }
-  if (secretEquals(bearer, config.readToken) || secretEquals(bearer, config.adminToken)) return true;
+  return secretEquals(bearer, config.readToken) || secretEquals(bearer, config.adminToken);
+}
+
+/** True when the request may read (always, unless a read token is configured). */
+export function canRead(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): boolean {
+  if (!config.readToken) return true;
+  if (holdsReadToken(request, config)) return true;
   const state = sessionStates.get(request);
   // The session could not be checked (the store is away): say so rather than "unauthorized".
   if (state instanceof Error) throw state;
@@ -81,14 +86,7 @@ export function canRead(request: FastifyRequest, config: Pick<Config, "readToken
  * with the session.
  */
 export function readingSession(request: FastifyRequest, config: Pick<Config, "readToken" | "adminToken">): string | undefined {
-  if (!config.readToken || sessionStates.get(request) !== true) return undefined;
-  let bearer: string | undefined;
-  try {
-    bearer = bearerOf(request);
-  } catch {
-    bearer = undefined;
-  }
-  if (secretEquals(bearer, config.readToken) || secretEquals(bearer, config.adminToken)) return undefined;
+  if (!config.readToken || sessionStates.get(request) !== true || holdsReadToken(request, config)) return undefined;
   return sessionCookie(request);
 }
 
