@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { ensureBuilt } from "../../scripts/ensure-built.mjs";
 import { waitFor } from "../helpers.js";
 
 export const BIN = join(import.meta.dirname, "..", "..", "bin", "agentmesh.js");
@@ -24,6 +25,7 @@ export interface CliProcess {
 
 /** Starts `agentmesh <args>` with a clean environment (no AGENTMESH_* from the caller). */
 export function cli(args: string[], env: Record<string, string> = {}): CliProcess {
+  ensureBuilt({ web: false, quiet: true }); // `npm test` has built already; a direct `vitest run` of one file may not have
   if (!existsSync(BUILT)) throw new Error("dist/cli/main.js is missing: run `npm run build:server` (npm test does it)");
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const p: CliProcess = {
