@@ -55,9 +55,11 @@ export interface Config {
    * or loopback / linklocal / uniquelocal); empty: none, the peer address counts.
    */
   trustProxy: string[];
+  /** Exact origins (`https://tools.example.com`) whose pages may call the API and the stream (http/cors.ts); empty: none. */
+  corsOrigins: string[];
 }
 
-type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses" | "origins";
 
 interface Setting {
   key: keyof Config;
@@ -115,6 +117,13 @@ export const SETTINGS: readonly Setting[] = [
     default: "",
     help: "Proxies whose X-Forwarded-For names the client (comma-separated IPs, CIDR ranges, or loopback); empty: none",
   },
+  {
+    key: "corsOrigins",
+    flag: "cors-origin",
+    kind: "origins",
+    default: "",
+    help: "Other origins whose pages may use the API and the stream (comma-separated, exact: https://tools.example.com); empty: none",
+  },
 ];
 
 export class ConfigError extends Error {
@@ -130,6 +139,20 @@ export class ConfigError extends Error {
 const LOG_FORMATS = ["auto", "json", "pretty"];
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * An origin exactly as a browser sends it in `Origin`: http(s), host, and the
+ * port only when it is not the scheme's default; no path, no trailing slash, no
+ * wildcard. Anything else could never match a request, so it is refused at start-up.
+ */
+function isExactOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === text;
+  } catch {
+    return false;
+  }
+}
 
 /** An IP address, an IP/prefix range, or one of the named ranges proxy-addr knows. */
 function isAddressOrRange(text: string): boolean {
@@ -191,6 +214,12 @@ function convert(s: Setting, raw: string): unknown {
       const bad = list.find((a) => !isAddressOrRange(a));
       if (bad !== undefined) fail(`has ${JSON.stringify(bad)}, which is not an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
       return list;
+    }
+    case "origins": {
+      const list = raw.split(",").map((a) => a.trim()).filter(Boolean);
+      const bad = list.find((o) => !isExactOrigin(o));
+      if (bad !== undefined) fail(`has ${JSON.stringify(bad)}, which is not an exact origin such as https://tools.example.com or http://127.0.0.1:5173 (scheme, host and port only; no wildcard, no path)`);
+      return [...new Set(list)];
     }
   }
 }
