@@ -4,33 +4,22 @@
  * pruned, reconnects with the bookmark as its Last-Event-ID, gets no `reset`,
  * and misses no match. Real server, real browser, a real connection drop.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, type Browser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import { PATIENCE } from "./support/dashboard.js";
 import { card, RegistryClient } from "./support/registry.js";
-import { startE2EServer, type E2EServer } from "./support/server.js";
+import { useServerAndBrowser } from "./support/suite.js";
 import { waitFor } from "../helpers.js";
 
-let server: E2EServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  // A short keep-alive: the bookmark rides on it.
-  server = await startE2EServer({ keepalive: "200ms", heartbeatInterval: "10s", offlineAfter: "60s" });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+// A short keep-alive: the bookmark rides on it.
+const e2e = useServerAndBrowser({ keepalive: "200ms", heartbeatInterval: "10s", offlineAfter: "60s" });
 
 type Seen = { type: string; id: string }[];
 
 describe("bookmarks in a browser", () => {
   it("a quiet filtered stream resumes from its bookmark after its starting point was pruned: no reset, no missed match", async () => {
-    const { page } = browser;
-    const running = server.running!;
-    const client = new RegistryClient(server.url);
+    const { page } = e2e.browser;
+    const running = e2e.server.running!;
+    const client = new RegistryClient(e2e.server.url);
     const watched = await client.register(card("watched"));
     const other = await client.register(card("other"));
     const { cursor: start } = await client.get<{ cursor: number }>("/agents");
@@ -39,7 +28,7 @@ describe("bookmarks in a browser", () => {
     page.on("request", (r) => {
       if (r.url().includes("/api/v1/events")) resumeIds.push(r.allHeaders().then((h) => h["last-event-id"] ?? null));
     });
-    await page.goto(`${server.url}/healthz`); // any page of the registry's origin; no dashboard stream beside ours
+    await page.goto(`${e2e.server.url}/healthz`); // any page of the registry's origin; no dashboard stream beside ours
     await page.evaluate((url) => {
       const w = window as unknown as { seen: Seen; es: EventSource };
       w.seen = [];
@@ -56,8 +45,7 @@ describe("bookmarks in a browser", () => {
     // The log moves on without the stream; it is sent a bookmark at the new position.
     for (let i = 0; i < 5; i++) await client.patch("other", other.token, { version: `1.${i}.0` });
     const { cursor: moved } = await client.get<{ cursor: number }>("/agents");
-    const bookmarks = running.app.hub.metrics.bookmarks;
-    await waitFor(() => running.app.hub.inspect().behind === 0 && running.app.hub.metrics.bookmarks > bookmarks, "the bookmark", PATIENCE);
+    await waitFor(() => running.app.hub.inspect().oldestHeld === moved, "the bookmark", PATIENCE);
     expect(await seen()).toEqual([{ type: "agent_updated", id: String(match) }]); // the bookmark fired nothing
 
     // Everything before the newest event is pruned, the connection drops, the browser reconnects by itself.

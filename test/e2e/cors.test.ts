@@ -7,29 +7,23 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, type Browser } from "./support/browser.js";
 import { PATIENCE } from "./support/dashboard.js";
 import { card, RegistryClient } from "./support/registry.js";
-import { startE2EServer, type E2EServer } from "./support/server.js";
+import { useServerAndBrowser } from "./support/suite.js";
 
 let tool: Server;
 let toolOrigin: string;
-let server: E2EServer;
-let browser: Browser;
 
 beforeAll(async () => {
   // The other origin: a page with nothing on it but what the test runs.
   tool = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>tool</title>"));
   await new Promise<void>((resolve) => tool.listen(0, "127.0.0.1", resolve));
   toolOrigin = `http://127.0.0.1:${(tool.address() as AddressInfo).port}`;
-  server = await startE2EServer({ corsOrigin: toolOrigin, heartbeatInterval: "10s", offlineAfter: "60s" });
-  browser = await launch();
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.destroy();
   await new Promise((resolve) => tool?.close(resolve));
 });
+const e2e = useServerAndBrowser(() => ({ corsOrigin: toolOrigin, heartbeatInterval: "10s", offlineAfter: "60s" }));
 
 /** In the page: a list read, a write that needs a preflight, and the stream until it has one event (or fails). */
 const useRegistry = async ([registry, id]: [string, string]) => {
@@ -64,19 +58,19 @@ const useRegistry = async ([registry, id]: [string, string]) => {
 
 describe("CORS in a browser", () => {
   it("a page on a named origin reads the API, is answered its preflight, and follows the stream", async () => {
-    const { page } = browser;
-    await new RegistryClient(server.url).register(card("cross"));
+    const { page } = e2e.browser;
+    await new RegistryClient(e2e.server.url).register(card("cross"));
     await page.goto(`${toolOrigin}/`);
-    const out = await page.evaluate(useRegistry, [server.url, "cross"] as [string, string]);
+    const out = await page.evaluate(useRegistry, [e2e.server.url, "cross"] as [string, string]);
     // 401: the made-up token is refused, and the page can read that it was.
     expect(out).toEqual({ list: 200, patch: 401, event: "cross" });
   });
 
   it("a page on any other origin gets nothing it can read", async () => {
-    const { page } = browser;
+    const { page } = e2e.browser;
     // localhost is another origin than 127.0.0.1, though the same server answers it.
     await page.goto(`${toolOrigin.replace("127.0.0.1", "localhost")}/`);
-    const out = await page.evaluate(useRegistry, [server.url, "cross"] as [string, string]);
+    const out = await page.evaluate(useRegistry, [e2e.server.url, "cross"] as [string, string]);
     expect(out).toEqual({ list: "TypeError: Failed to fetch", patch: "TypeError: Failed to fetch", streamError: true });
   }, 60_000);
 });

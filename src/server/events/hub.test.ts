@@ -222,7 +222,7 @@ describe("hub", () => {
     await vi.runAllTimersAsync();
     await done;
     expect(subs.slice(1).every((s) => s.sink.ended && s.sink.endRetry! >= 1000 && s.sink.endRetry! <= 3000)).toBe(true);
-    expect(hub.inspect()).toEqual({ subscribers: 0, live: 0, clients: 0, keepaliveTimer: false, window: 0, behind: 0 });
+    expect(hub.inspect()).toEqual({ subscribers: 0, live: 0, clients: 0, keepaliveTimer: false, window: 0, behind: 0, oldestHeld: null });
     expect(vi.getTimerCount()).toBe(0);
   });
 });
@@ -321,7 +321,7 @@ describe("bookmarks", () => {
     expect(writes).toEqual([BOOKMARK(2), ...writes.slice(1).map(() => KEEPALIVE)]);
     expect(quiet.frames()).toEqual([]);
     expect(hub.metrics.bookmarks).toBe(1);
-    expect(hub.inspect().behind).toBe(0);
+    expect(hub.inspect()).toMatchObject({ behind: 0, oldestHeld: 2 });
   });
 
   it("a stream whose client holds its position gets keep-alives only: after its own event, after a resume, after a reset", async () => {

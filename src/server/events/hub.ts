@@ -314,10 +314,19 @@ export class Hub {
     this.backpressure.close();
   }
 
-  /** For tests and /metrics: the subscriber and timer state; `behind`, the live streams whose client holds an id older than their position (due a bookmark when quiet). */
+  /**
+   * For tests and /metrics: the subscriber and timer state. `behind`: the live
+   * streams whose client holds an id older than their position (due a bookmark
+   * when quiet); `oldestHeld`: the oldest id a live stream's client holds (where
+   * the furthest-back reconnect would resume), null with no live stream.
+   */
   inspect() {
     let behind = 0;
-    for (const sub of this.live) if (sub.lastId > sub.sentId) behind++;
-    return { subscribers: this.all.size, live: this.live.size, clients: this.perClient.size, keepaliveTimer: this.keepalive !== null, window: this.window.size, behind };
+    let oldestHeld: number | null = null;
+    for (const sub of this.live) {
+      if (sub.lastId > sub.sentId) behind++;
+      oldestHeld = Math.min(oldestHeld ?? sub.sentId, sub.sentId);
+    }
+    return { subscribers: this.all.size, live: this.live.size, clients: this.perClient.size, keepaliveTimer: this.keepalive !== null, window: this.window.size, behind, oldestHeld };
   }
 }
