@@ -12,6 +12,10 @@ import { waitFor } from "../helpers.js";
 export const BIN = join(import.meta.dirname, "..", "..", "bin", "agentmesh.js");
 const BUILT = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
 
+// `npm test` has built already; a direct `vitest run` of one file may not have.
+// Here, while the file is loaded, so a build never eats into a test's timeout.
+ensureBuilt({ web: false, quiet: true });
+
 export interface CliProcess {
   child: ChildProcess;
   stdout: string;
@@ -25,7 +29,6 @@ export interface CliProcess {
 
 /** Starts `agentmesh <args>` with a clean environment (no AGENTMESH_* from the caller). */
 export function cli(args: string[], env: Record<string, string> = {}): CliProcess {
-  ensureBuilt({ web: false, quiet: true }); // `npm test` has built already; a direct `vitest run` of one file may not have
   if (!existsSync(BUILT)) throw new Error("dist/cli/main.js is missing: run `npm run build:server` (npm test does it)");
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const p: CliProcess = {
