@@ -36,38 +36,34 @@ interface Opened {
   close(): Promise<void>;
 }
 
+/** The store and a Kysely of our own on its database; closing also removes the data. */
+function opened(store: Store, db: Kysely<Database>, remove: () => unknown): Opened {
+  return {
+    store,
+    db,
+    async close() {
+      await db.destroy();
+      await store.close();
+      await remove();
+    },
+  };
+}
+
 async function openSqlite(): Promise<Opened> {
   const dir = mkdtempSync(join(tmpdir(), "agentmesh-selector-"));
   const file = join(dir, "agentmesh.db");
   const store = await openSqliteStore(file);
   await store.migrate();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file, { readonly: true }) }) });
-  return {
-    store,
-    db,
-    async close() {
-      await db.destroy();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return opened(store, db, () => rmSync(dir, { recursive: true, force: true }));
 }
 
 async function openPostgres(): Promise<Opened> {
   const schema = await createSchema();
   const store = await openPostgresStore(schema.url, { poolSize: 2 });
   await store.migrate();
-  const pool = new pg.Pool({ connectionString: schema.url, max: 2 });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    store,
-    db,
-    async close() {
-      await db.destroy();
-      await store.close();
-      await schema.drop();
-    },
-  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: schema.url, max: 2 }) }) });
+  return opened(store, db, () => schema.drop());
 }
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -77,25 +73,25 @@ for (const [dialect, open] of [
   ["postgres", openPostgres],
 ] as const) {
   describe(`selector SQL on ${dialect}`, () => {
-    let opened: Opened;
+    let fixture: Opened;
     let agents: Agent[];
     const rng = createRandom(`selector-sql/${dialect}`);
 
     beforeAll(async () => {
-      opened = await open();
+      fixture = await open();
       for (let n = 0; n < AGENTS; n++) {
         const shape = randomAgent(rng, n);
-        const r = await opened.store.commit({ mutation: { op: "insert", row: agentRow(shape.id, { ...shape, trust_raw: shape.trust_score }) }, events: [] });
+        const r = await fixture.store.commit({ mutation: { op: "insert", row: agentRow(shape.id, { ...shape, trust_raw: shape.trust_score }) }, events: [] });
         expect(r.ok).toBe(true);
       }
       // What the database holds, read back: matches() judges the stored rows, not what was sent.
-      agents = (await opened.db.selectFrom("agents").selectAll().execute()).map((t) => toPublic(fromTable(t)));
+      agents = (await fixture.db.selectFrom("agents").selectAll().execute()).map((t) => toPublic(fromTable(t)));
       expect(agents).toHaveLength(AGENTS);
     });
-    afterAll(() => opened?.close());
+    afterAll(() => fixture?.close());
 
     const selected = async (selector: Selector) =>
-      sorted((await opened.db.selectFrom("agents").where(selectorWhere(selector)).select("id").execute()).map((r) => r.id));
+      sorted((await fixture.db.selectFrom("agents").where(selectorWhere(selector)).select("id").execute()).map((r) => r.id));
 
     it(`answers ${SELECTORS} random selectors exactly as matches() does`, async () => {
       let partial = 0;
@@ -130,9 +126,9 @@ for (const [dialect, open] of [
       ];
       for (const [n, [stored, selector, expected]] of cases.entries()) {
         const id = `fold-${n}`;
-        const r = await opened.store.commit({ mutation: { op: "insert", row: agentRow(id, { name: stored, description: "", tags: [stored], skills: [] }) }, events: [] });
+        const r = await fixture.store.commit({ mutation: { op: "insert", row: agentRow(id, { name: stored, description: "", tags: [stored], skills: [] }) }, events: [] });
         expect(r.ok).toBe(true);
-        const subject = toPublic((await opened.store.getAgent(id))!);
+        const subject = toPublic((await fixture.store.getAgent(id))!);
         const what = `${stored} ~ ${JSON.stringify(selector)}`;
         expect(matches(selector, subject), `matches: ${what}`).toBe(expected);
         expect((await selected(selector)).includes(id), `SQL: ${what}`).toBe(expected);
@@ -151,7 +147,7 @@ for (const [dialect, open] of [
         if (rng.chance(0.1)) query.tag = "";
         const parsed = parseSelector(query);
         if (!parsed.ok) throw new Error(JSON.stringify(parsed.faults));
-        const listed = await opened.store.listAgents({ ...query, health: query.health as Agent["health_status"] | undefined, sort: "name", order: "asc", limit: 1000, offset: 0 });
+        const listed = await fixture.store.listAgents({ ...query, health: query.health as Agent["health_status"] | undefined, sort: "name", order: "asc", limit: 1000, offset: 0 });
         const expected = sorted(listed.rows.map((r) => r.id));
         expect(await selected(parsed.selector), JSON.stringify(query)).toEqual(expected);
         if (expected.length > 0 && expected.length < AGENTS) partial++;
