@@ -150,7 +150,8 @@ const CONTROLS = "control characters (tab and newline included) or unpaired surr
 /** Parses one part; pushes its faults. Returns the part's value, or undefined when absent or at fault. */
 function parsePart(name: SelectorParameter, raw: string[], faults: SelectorFault[]): unknown {
   const spec = SPECS[name];
-  const fault = (message: string) => faults.push({ parameter: name, message });
+  // Past the cap the answer is a failure already; a query of thousands of bad items builds no more.
+  const fault = (message: string) => faults.length < MAX_FAULTS && faults.push({ parameter: name, message });
   switch (spec.kind) {
     case "choice": {
       const items = dedupe(raw.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== ""));
@@ -161,13 +162,11 @@ function parsePart(name: SelectorParameter, raw: string[], faults: SelectorFault
     }
     case "terms": {
       const items = dedupe(raw.filter((v) => v !== ""));
-      const before = faults.length;
-      if (items.length > SELECTOR_LIMITS.values) fault(`${name} is given ${items.length} different values; at most ${SELECTOR_LIMITS.values}`);
-      for (const v of items) {
-        const why = textFault(name, v, spec.max, TERM_RE, `| or ${CONTROLS}`);
-        if (why) fault(why);
-      }
-      return faults.length > before || items.length === 0 ? undefined : items;
+      const tooMany = items.length > SELECTOR_LIMITS.values;
+      if (tooMany) fault(`${name} is given ${items.length} different values; at most ${SELECTOR_LIMITS.values}`);
+      const whys = items.map((v) => textFault(name, v, spec.max, TERM_RE, `| or ${CONTROLS}`)).filter((why) => why !== null);
+      for (const why of whys) fault(why);
+      return tooMany || whys.length || items.length === 0 ? undefined : items;
     }
     case "line": {
       const items = dedupe(raw.filter((v) => v !== ""));
@@ -206,7 +205,7 @@ export function parseSelector(input: SelectorInput, options: { ignore?: readonly
   const names = params instanceof URLSearchParams ? dedupe([...params.keys()]) : Object.keys(params);
   const faults: SelectorFault[] = [];
   for (const name of names) {
-    if (!isParameter(name) && !options.ignore?.includes(name)) {
+    if (!isParameter(name) && !options.ignore?.includes(name) && faults.length < MAX_FAULTS) {
       faults.push({ parameter: name.slice(0, 40), message: `${quote(name)} is not a selector parameter; a selector takes ${SELECTOR_PARAMETERS.join(", ")}` });
     }
   }
@@ -214,13 +213,13 @@ export function parseSelector(input: SelectorInput, options: { ignore?: readonly
   for (const name of SELECTOR_PARAMETERS) {
     const raw = rawValues(params, name);
     if (raw === null) {
-      faults.push({ parameter: name, message: `${name} must be text` });
+      if (faults.length < MAX_FAULTS) faults.push({ parameter: name, message: `${name} must be text` });
       continue;
     }
     const value = parsePart(name, raw, faults);
     if (value !== undefined) selector[name] = value;
   }
-  return faults.length ? { ok: false, faults: faults.slice(0, MAX_FAULTS) } : { ok: true, selector: selector as Selector };
+  return faults.length ? { ok: false, faults } : { ok: true, selector: selector as Selector };
 }
 
 /**

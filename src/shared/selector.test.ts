@@ -161,6 +161,8 @@ describe("parseSelector faults: each names its parameter and the bad value", () 
     const f = faults("health=sick&tier=gold&protocol=soap&min_trust=2&tag=a|b&x=1");
     expect(f.map((x) => x.parameter).sort()).toEqual(["health", "min_trust", "protocol", "tag", "tier", "x"]);
     expect(faults(Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`p${i}`, "1"])))).toHaveLength(10);
+    expect(faults({ health: Array.from({ length: 5000 }, (_, i) => `s${i}`).join(",") })).toHaveLength(10);
+    expect(faults({ tag: Array.from({ length: 30 }, (_, i) => `t${i}|`) })).toHaveLength(10);
     expect(faults({ [`${"n".repeat(60)}`]: "1" })[0].parameter).toBe("n".repeat(40));
   });
 });
