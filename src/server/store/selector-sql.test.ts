@@ -7,7 +7,18 @@
  * old URLs keep their meaning.
  */
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from "kysely";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,3 +167,24 @@ for (const [dialect, open] of [
     });
   });
 }
+
+describe("selector SQL text", () => {
+  /** SQL text only, never connected. */
+  const compilerFor = (dialect: "sqlite" | "postgres") =>
+    new Kysely<Database>({
+      dialect: {
+        createAdapter: () => (dialect === "sqlite" ? new SqliteAdapter() : new PostgresAdapter()),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => (dialect === "sqlite" ? new SqliteIntrospector(db) : new PostgresIntrospector(db)),
+        createQueryCompiler: () => (dialect === "sqlite" ? new SqliteQueryCompiler() : new PostgresQueryCompiler()),
+      },
+    });
+
+  it("is the same statement on both databases, but for placeholders", () => {
+    const selector: Selector = { protocol: ["a2a", "mcp"], tag: ["x", "y"], skill: ["s"], health: ["healthy"], tier: ["elite", "experimental"], min_trust: 0.3, provider: "P", q: "50%_off" };
+    const [lite, pg_] = (["sqlite", "postgres"] as const).map((d) => compilerFor(d).selectFrom("agents").where(selectorWhere(selector)).select("id").compile());
+    expect(pg_.sql.replace(/\$\d+/g, "?")).toBe(lite.sql);
+    expect(pg_.parameters).toEqual(lite.parameters);
+    expect(lite.parameters).toContain("%50\\%\\_off%");
+  });
+});
