@@ -30,6 +30,11 @@ import type { ConnectResult, FetchFailure, FetchFailureKind, FetchOptions, Fetch
 /** The defaults the registry fetches with; `allow` and `deny` come from `--probe-allow` / `--probe-deny`. */
 export const DEFAULT_FETCH_POLICY: FetchPolicy = { allow: [], deny: [], maxRedirects: 3, maxBytes: 64 * 1024, timeoutMs: 5000 };
 
+/** The server's fetch policy: the defaults with `--probe-allow` and `--probe-deny`. */
+export function fetchPolicyFor(config: { probeAllow: readonly string[]; probeDeny: readonly string[] }): FetchPolicy {
+  return { ...DEFAULT_FETCH_POLICY, allow: [...config.probeAllow], deny: [...config.probeDeny] };
+}
+
 /** Headers a caller may not set: they carry credentials. */
 const FORBIDDEN_HEADERS = new Set(["authorization", "cookie", "proxy-authorization", "host"]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
