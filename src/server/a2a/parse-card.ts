@@ -6,10 +6,14 @@
  * fields the specification defines must have its types, and every URL the
  * registry would use must be absolute with a scheme it can reach.
  */
-import { ENDPOINT_SCHEMES } from "../../shared/agent.js";
 import type { A2ACard, A2ACardVersion, CardFault } from "./types.js";
 
 export const MAX_CARD_FAULTS = 20;
+/**
+ * The schemes an AgentMesh endpoint may have (shared/agent.ts), checked equal at
+ * compile time: importing the value would load TypeBox into `agentmesh probe`.
+ */
+const ENDPOINT_SCHEMES: typeof import("../../shared/agent.js").ENDPOINT_SCHEMES = ["http", "https", "ws", "wss", "grpc", "grpcs"];
 /** Longest URL the registry keeps as an endpoint (the AgentMesh card's limit). */
 const MAX_URL_LENGTH = 2000;
 
