@@ -2,7 +2,12 @@
  * The guarded fetcher against real HTTP servers on 127.0.0.1, with an injected
  * resolver that maps test names to chosen addresses.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuardedFetcher, DEFAULT_FETCH_POLICY } from "./guarded-fetch.js";
 import type { FetchPolicy, ResolvedAddress, Resolver } from "./types.js";
@@ -209,5 +214,37 @@ describe("limits and failures", () => {
     setTimeout(() => controller.abort(), 20);
     const r = await pending;
     expect(r.ok ? "ok" : r.failure).toMatchObject({ kind: "network", message: "the fetch was cancelled" });
+  });
+});
+
+describe("https", () => {
+  // A throwaway self-signed certificate for agent.test, made for this run.
+  let dir: string;
+  let cert: string;
+  let tlsPort: number;
+  const names: (string | undefined)[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "agentmesh-tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=agent.test", "-addext", "subjectAltName=DNS:agent.test", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    cert = readFileSync(join(dir, "cert.pem"), "utf8");
+    const server = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert }, (_req, res) => res.writeHead(200).end("secure"));
+    server.on("secureConnection", (socket) => names.push((socket as unknown as { servername?: string }).servername));
+    servers.push(server as unknown as Server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    tlsPort = (server.address() as { port: number }).port;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const tlsFetcher = (ca?: string) =>
+    createGuardedFetcher({ policy: { ...DEFAULT_FETCH_POLICY, ...LOOPBACK }, resolver: resolverOf({ "agent.test": ["127.0.0.1"], "other.test": ["127.0.0.1"] }), ca });
+
+  it("sends the host name as SNI and checks the certificate against it, not against the address", async () => {
+    const ok = await tlsFetcher(cert).get(`https://agent.test:${tlsPort}/`);
+    expect(ok.ok && ok.response.body.toString()).toBe("secure");
+    expect(names.at(-1)).toBe("agent.test");
+    const wrongName = await tlsFetcher(cert).get(`https://other.test:${tlsPort}/`);
+    expect(wrongName.ok ? "ok" : wrongName.failure).toMatchObject({ kind: "network", message: expect.stringContaining("ERR_TLS_CERT_ALTNAME_INVALID") });
+    const untrusted = await tlsFetcher().get(`https://agent.test:${tlsPort}/`);
+    expect(untrusted.ok ? "ok" : untrusted.failure).toMatchObject({ kind: "network", message: expect.stringMatching(/self[- ]signed/i) });
   });
 });

@@ -51,6 +51,8 @@ export interface GuardedFetcherOptions {
   resolver?: Resolver;
   /** Sent as User-Agent. */
   userAgent?: string;
+  /** Certificate authorities trusted for https instead of Node's default roots (tests, private CAs). */
+  ca?: string | Buffer;
 }
 
 type Phase = "resolving the name" | "connecting" | "waiting for the response headers" | "reading the body";
@@ -143,7 +145,7 @@ function checkedUrl(text: string, kind: "invalid_url" | "bad_redirect"): URL {
   return url;
 }
 
-export function createGuardedFetcher({ policy, resolver = systemResolver, userAgent = "agentmesh-registry" }: GuardedFetcherOptions): GuardedFetcher {
+export function createGuardedFetcher({ policy, resolver = systemResolver, userAgent = "agentmesh-registry", ca }: GuardedFetcherOptions): GuardedFetcher {
   const rules = { allow: parseCidrList(policy.allow), deny: parseCidrList(policy.deny) };
 
   /** Resolves a host once and checks every address; answers the one to connect to. */
@@ -186,6 +188,7 @@ export function createGuardedFetcher({ policy, resolver = systemResolver, userAg
         agent: false,
         lookup: lookup as never,
         signal: deadline.signal,
+        ...(ca && url.protocol === "https:" ? { ca } : {}),
       });
       req.once("socket", (socket) => {
         const connected = () => (deadline.phase = "waiting for the response headers");
