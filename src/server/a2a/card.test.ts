@@ -42,6 +42,7 @@ describe("parseA2ACard", () => {
     expect(parseA2ACard(edit(V03, { protocolVersion: undefined, preferredTransport: undefined, additionalInterfaces: undefined }))).toMatchObject({ ok: true, version: "0.3" });
     // Unknown fields are kept: cards are extensible.
     expect(parseA2ACard(edit(V1, { "x-vendor": { anything: 1 } }))).toMatchObject({ ok: true, card: { "x-vendor": { anything: 1 } } });
+    expect(parseA2ACard(edit(V1, { iconUrl: "data:image/png;base64,iVBORw0KGgo=" }))).toMatchObject({ ok: true });
   });
 
   it("names each missing required field", () => {
@@ -151,6 +152,7 @@ describe("fromA2ACard", () => {
     expect(card.skills).toHaveLength(100);
     expect(card.skills!.slice(0, 3).map((s) => s.name)).toEqual(["Route / plan", "Route / plan (s1)", "Route / plan (s2)"]);
     expect(card.skills![0]).toMatchObject({ description: "line\nbreak ", tags: ["t ab"] });
+    expectAgentMeshCard(fromA2ACard(edit(V1, { supportedInterfaces: [{ url: "https://geo.example.com/a2a v1", protocolBinding: "JSONRPC", protocolVersion: "1.0" }] }) as A2ACard));
     expectAgentMeshCard(card);
   });
 

@@ -108,7 +108,8 @@ export function fromA2ACard(card: A2ACard): Omit<AgentCard, "id"> {
     name: line(card.name, LIMITS.name) || "unnamed agent",
     version: line(card.version, LIMITS.version) || "unknown",
     description: freeText(card.description, LIMITS.description),
-    endpoint: preferred.url,
+    // Parsed and written back: the schema's `uri` format wants spaces and the like percent-encoded.
+    endpoint: new URL(preferred.url).href,
     protocol: "a2a",
     skills,
     tags,

@@ -60,7 +60,7 @@ class Checker {
       return this.fault(at, "must be an absolute URL");
     }
     if (!schemes.includes(url.protocol.slice(0, -1))) return this.fault(at, `must be a ${schemes.join(", ")} URL`);
-    if (!url.hostname) return this.fault(at, "must have a host");
+    if (!url.hostname && url.protocol !== "data:") return this.fault(at, "must have a host");
     return true;
   }
 
