@@ -114,10 +114,13 @@ describe("the address policy at every hop", () => {
     expect(tcp).toMatchObject({ ok: false, failure: { kind: "denied_address" } });
   });
 
-  it("refuses loopback unless allowed", async () => {
-    const r = await fetcher({ allow: [] }).get(`http://127.0.0.1:${port}/ok`);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.failure).toMatchObject({ kind: "denied_address", message: expect.stringContaining("loopback") });
+  it("refuses loopback unless allowed, however the address is written", async () => {
+    const f = fetcher({ allow: [] }, { localhost: ["127.0.0.1", "::1"] });
+    for (const host of ["127.0.0.1", "0x7f000001", "2130706433", "127.1", "[::1]", "[::ffff:127.0.0.1]", "localhost"]) {
+      const r = await f.get(`http://${host}:${port}/ok`);
+      expect(r.ok, host).toBe(false);
+      if (!r.ok) expect(r.failure, host).toMatchObject({ kind: "denied_address", message: expect.stringContaining("loopback") });
+    }
   });
 
   it("refuses a name that resolves to a denied address (any of its addresses)", async () => {
