@@ -44,6 +44,14 @@ describe("config", () => {
     expect(loadConfig({ env: { AGENTMESH_TRUST_PROXY: "192.168.1.10" } }).trustProxy).toEqual(["192.168.1.10"]);
   });
 
+  it("allows no special range for fetches by default, and takes CIDR lists for --probe-allow and --probe-deny", () => {
+    expect(loadConfig()).toMatchObject({ probeAllow: [], probeDeny: [] });
+    expect(loadConfig({ flags: { "probe-allow": "127.0.0.0/8, ::1" }, env: { AGENTMESH_PROBE_ALLOW: "10.0.0.0/8" } }).probeAllow).toEqual(["127.0.0.0/8", "::1"]);
+    expect(loadConfig({ env: { AGENTMESH_PROBE_DENY: "203.0.113.0/24,2001:db8::/32" } }).probeDeny).toEqual(["203.0.113.0/24", "2001:db8::/32"]);
+    expect(() => loadConfig({ flags: { "probe-allow": "127.0.0.0/8,loopback" } })).toThrow(/invalid --probe-allow: .*"loopback" is not an IP address or CIDR range/);
+    expect(() => loadConfig({ flags: { "probe-deny": "10.0.0.0/33" } })).toThrow(/invalid --probe-deny/);
+  });
+
   it("parses durations", () => {
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("30s")).toBe(30_000);
