@@ -17,6 +17,10 @@ const went = (agentId: string, at: number, status: HealthHistoryRow["status"] = 
   message: null,
 });
 
+/** Offline after 30 s of silence, reaped after 60 s offline. */
+const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 60_000 };
+const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
+
 async function insert(store: Store, row: AgentRow, history: HealthHistoryRow[] = []) {
   const r = await store.commit({ mutation: { op: "insert", row }, events: [], healthHistory: history });
   expect(r.ok).toBe(true);
@@ -55,10 +59,8 @@ export function reapContract(ctx: ContractContext): void {
       try {
         let now = T0;
         const published: StoredEvent[] = [];
-        const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 60_000 };
         const instance = (store: Store) => createRegistry({ store, config, clock: { now: () => now }, onCommit: (events) => published.push(...events) });
         const [a, b] = [instance(ctx.store), instance(other)];
-        const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
         const tokens: Record<string, string> = {};
         for (const id of ["r1", "r2", "r3", "back"]) tokens[id] = (await a.register(card(id), {})).token!;
         for (const id of Object.keys(tokens)) await a.heartbeat(id, {}, { bearer: tokens[id] });
@@ -86,9 +88,8 @@ export function reapContract(ctx: ContractContext): void {
 
     it("offline time counts from the offline transition, not from the last heartbeat", async () => {
       let now = T0;
-      const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 60_000 };
       const registry = createRegistry({ store: ctx.store, config, clock: { now: () => now }, onCommit: () => {} });
-      const { token } = await registry.register({ id: "slept", name: "s", version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" }, {});
+      const { token } = await registry.register(card("slept"), {});
       await registry.heartbeat("slept", {}, { bearer: token! });
       // The registry was down for ten minutes: the sweep that marks the agent offline runs late.
       now += 600_000;
