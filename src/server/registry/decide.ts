@@ -44,8 +44,8 @@ export interface ReportChange extends Change {
   weight: number;
 }
 
-/** What a health status change is announced with. */
-type HealthCause = { source: HealthSource; message: string | null; probe?: ProbeResult };
+/** What a health status change is announced with: its source, and for a probe the result. */
+type HealthCause = { source: Exclude<HealthSource, "probe">; message: string | null } | { source: "probe"; message: string | null; probe: ProbeResult };
 
 /** A probe runner's verdict: the status its run of results calls for, and why. */
 export interface ProbeTransition {
@@ -93,8 +93,8 @@ function trustEvent(before: AgentRow, after: AgentRow, reason: string, now: numb
 function healthEvent(before: AgentRow, after: AgentRow, cause: HealthCause, now: number): NewEvent {
   const fields = { status: after.health_status, previous_status: before.health_status, message: cause.message };
   return cause.source === "probe"
-    ? newEvent("agent_health_changed", after, now, { ...fields, source: "probe", probe: cause.probe! })
-    : newEvent("agent_health_changed", after, now, { ...fields, source: cause.source as "heartbeat" | "sweep" });
+    ? newEvent("agent_health_changed", after, now, { ...fields, source: cause.source, probe: cause.probe })
+    : newEvent("agent_health_changed", after, now, { ...fields, source: cause.source });
 }
 
 /** The silent write: liveness and trust bookkeeping only, no revision, no event. */
