@@ -32,7 +32,14 @@ describe("config", () => {
     expect(loadConfig({ flags: { "stream-flush": "20ms" } }).streamFlushMs).toBe(20);
   });
 
-  it("trusts no proxy by default, and takes addresses, CIDR ranges and named ranges", () => {
+  it("reaps nothing by default; --deregister-after takes a duration, from the flag or AGENTMESH_DEREGISTER_AFTER", () => {
+    expect(loadConfig().deregisterAfterMs).toBe(0);
+    expect(loadConfig({ env: { AGENTMESH_DEREGISTER_AFTER: "7d" } }).deregisterAfterMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ env: { AGENTMESH_DEREGISTER_AFTER: "7d" }, flags: { "deregister-after": "0" } }).deregisterAfterMs).toBe(0);
+    expect(() => loadConfig({ flags: { "deregister-after": "soon" } })).toThrow(/invalid --deregister-after: "soon"/);
+  });
+
+    it("trusts no proxy by default, and takes addresses, CIDR ranges and named ranges", () => {
     expect(loadConfig().trustProxy).toEqual([]);
     expect(loadConfig({ flags: { "trust-proxy": "127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback" } }).trustProxy).toEqual([
       "127.0.0.1",

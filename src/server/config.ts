@@ -20,6 +20,8 @@ export interface Config {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   sweepIntervalMs: number;
+  /** How long an agent may stay offline before it is deregistered (reaped); 0 = never. */
+  deregisterAfterMs: number;
   historyMaxEvents: number;
   historyMaxAgeMs: number;
   keepaliveMs: number;
@@ -80,6 +82,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "heartbeatIntervalMs", flag: "heartbeat-interval", kind: "duration", default: "10s", help: "Interval heartbeat answers ask agents for" },
   { key: "offlineAfterMs", flag: "offline-after", kind: "duration", default: "30s", help: "Silence after which an agent is marked offline" },
   { key: "sweepIntervalMs", flag: "sweep-interval", kind: "duration", default: "1s", help: "How often the health sweeper runs" },
+  {
+    key: "deregisterAfterMs",
+    flag: "deregister-after",
+    kind: "delay",
+    default: "0",
+    help: "Deregister agents that have been offline this long (announced as agent_deregistered with reason reaped); 0 = never",
+  },
   { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
   { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
   { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Longest silence on an event stream: a quiet stream gets a keep-alive comment" },
