@@ -2,13 +2,13 @@
  * The probe leases on a real SQLite file and a real PostgreSQL (a fresh schema
  * per test), through the shared migrations: one suite, both stores.
  */
-import BetterSqlite3 from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { openSqliteLeases } from "../../../test/probes/sqlite-leases.js";
 import { createSchema } from "../../../test/scale/pg.js";
 import { INITIAL_COUNTERS } from "../domain/probes.js";
 import type { ResolvedProbe } from "../../shared/probe.js";
@@ -28,19 +28,12 @@ interface Fixture {
 
 async function sqliteFixture(): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), "agentmesh-probes-"));
-  const file = join(dir, "agentmesh.db");
   const dbs: Kysely<ProbeDatabase>[] = [];
-  let migrated = false;
   return {
     async instance() {
-      const raw = new BetterSqlite3(file);
-      raw.pragma("journal_mode = WAL");
-      raw.pragma("busy_timeout = 5000");
-      const db = new Kysely<ProbeDatabase>({ dialect: new SqliteDialect({ database: raw }) });
-      if (!migrated) await migrateToLatest(db as Kysely<any>, "sqlite");
-      migrated = true;
-      dbs.push(db);
-      return { db, leases: createProbeLeases(db, "sqlite") };
+      const opened = await openSqliteLeases(join(dir, "agentmesh.db"), dbs.length === 0);
+      dbs.push(opened.db);
+      return opened;
     },
     async cleanup() {
       await Promise.all(dbs.map((d) => d.destroy()));
