@@ -179,6 +179,7 @@ export class ProbeRunner {
         agentId: claim.agentId,
         owner: claim.leaseOwner,
         leaseUntil: claim.leaseUntil,
+        previous: claim.recent,
         result: { ...result, at: now },
         counters: next,
         transition,

@@ -101,7 +101,7 @@ describe.each(stores)("probe leases on %s", (_name, makeFixture) => {
     const [taken] = await leases.claimDue("alive", 11_000, 10, 10_000);
     expect(taken).toMatchObject({ agentId: "a", leaseOwner: "alive", leaseUntil: 21_000 });
     // The dead instance's late result is fenced off; the new holder's counts.
-    const write = { agentId: "a", result: result(11_500), counters: { ...INITIAL_COUNTERS, state: "passing" as const, lastOkAt: 11_500 }, transition: null, nextDueAt: 41_000 };
+    const write = { agentId: "a", previous: [], result: result(11_500), counters: { ...INITIAL_COUNTERS, state: "passing" as const, lastOkAt: 11_500 }, transition: null, nextDueAt: 41_000 };
     expect(await leases.recordResult({ ...write, owner: "dead", leaseUntil: dead.leaseUntil })).toBe(false);
     expect((await leases.get("a"))?.counters.state).toBe("unknown");
     expect(await leases.recordResult({ ...write, owner: "alive", leaseUntil: taken.leaseUntil })).toBe(true);
@@ -114,7 +114,7 @@ describe.each(stores)("probe leases on %s", (_name, makeFixture) => {
     for (let i = 0; i < PROBE_RESULTS_KEPT + 5; i++) {
       const [claim] = await leases.claimDue("one", now, 10, 10_000);
       expect(claim?.agentId).toBe("a");
-      const input = { agentId: "a", owner: "one", leaseUntil: claim.leaseUntil, result: result(now, i % 2 === 0), counters: { ...INITIAL_COUNTERS, consecutiveSuccesses: i }, transition: null, nextDueAt: now + 30_000 };
+      const input = { agentId: "a", owner: "one", leaseUntil: claim.leaseUntil, previous: claim.recent, result: result(now, i % 2 === 0), counters: { ...INITIAL_COUNTERS, consecutiveSuccesses: i }, transition: null, nextDueAt: now + 30_000 };
       expect(await leases.recordResult(input)).toBe(true);
       expect(await leases.recordResult(input)).toBe(false); // the lease went with the first
       expect(await leases.claimDue("one", now + 29_999, 10, 10_000)).toEqual([]);
@@ -133,11 +133,11 @@ describe.each(stores)("probe leases on %s", (_name, makeFixture) => {
     await leases.upsert("a", http("http://a.test/"), 0);
     const down = { from: "passing" as const, to: "failing" as const, at: 1000, result: result(1000, false) };
     const [c1] = await leases.claimDue("one", 1000, 1, 10_000);
-    await leases.recordResult({ agentId: "a", owner: "one", leaseUntil: c1.leaseUntil, result: result(1000, false), counters: INITIAL_COUNTERS, transition: down, nextDueAt: 2000 });
+    await leases.recordResult({ agentId: "a", owner: "one", leaseUntil: c1.leaseUntil, previous: c1.recent, result: result(1000, false), counters: INITIAL_COUNTERS, transition: down, nextDueAt: 2000 });
     const [c2] = await leases.claimDue("two", 2000, 1, 10_000);
     expect(c2.pendingTransition).toEqual(down);
     const up = { from: "failing" as const, to: "passing" as const, at: 2000, result: result(2000) };
-    await leases.recordResult({ agentId: "a", owner: "two", leaseUntil: c2.leaseUntil, result: result(2000), counters: INITIAL_COUNTERS, transition: up, nextDueAt: 3000 });
+    await leases.recordResult({ agentId: "a", owner: "two", leaseUntil: c2.leaseUntil, previous: c2.recent, result: result(2000), counters: INITIAL_COUNTERS, transition: up, nextDueAt: 3000 });
     await leases.ackTransition("a", down);
     expect((await leases.get("a"))?.pendingTransition).toEqual(up);
     await leases.ackTransition("a", up);
@@ -149,13 +149,13 @@ describe.each(stores)("probe leases on %s", (_name, makeFixture) => {
     await leases.upsert("a", http("http://a.test/"), 0);
     const [c] = await leases.claimDue("one", 1000, 1, 10_000);
     const passing = { ...INITIAL_COUNTERS, state: "passing" as const, consecutiveSuccesses: 1, lastOkAt: 1000 };
-    await leases.recordResult({ agentId: "a", owner: "one", leaseUntil: c.leaseUntil, result: result(1000), counters: passing, transition: null, nextDueAt: 31_000 });
+    await leases.recordResult({ agentId: "a", owner: "one", leaseUntil: c.leaseUntil, previous: c.recent, result: result(1000), counters: passing, transition: null, nextDueAt: 31_000 });
     await leases.upsert("a", { ...http("http://a.test/"), failures: 5 }, 2000);
     expect(await leases.get("a")).toMatchObject({ counters: passing, dueAt: 2000, config: { failures: 5 } });
     const [c2] = await leases.claimDue("one", 2000, 1, 10_000);
     await leases.upsert("a", http("http://elsewhere.test/"), 3000);
     expect(await leases.get("a")).toMatchObject({ counters: INITIAL_COUNTERS, recent: [], leaseOwner: null });
-    expect(await leases.recordResult({ agentId: "a", owner: "one", leaseUntil: c2.leaseUntil, result: result(2500), counters: passing, transition: null, nextDueAt: 9 })).toBe(false);
+    expect(await leases.recordResult({ agentId: "a", owner: "one", leaseUntil: c2.leaseUntil, previous: c2.recent, result: result(2500), counters: passing, transition: null, nextDueAt: 9 })).toBe(false);
     await leases.remove("a");
     expect(await leases.get("a")).toBeNull();
   });

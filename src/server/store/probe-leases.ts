@@ -84,6 +84,8 @@ export interface RecordResult {
   owner: string;
   /** The lease deadline the claim returned (the fencing token). */
   leaseUntil: number;
+  /** The recent results as claimed (`ClaimedProbe.recent`); the new one is appended, the oldest dropped past PROBE_RESULTS_KEPT. */
+  previous: StoredProbeResult[];
   result: StoredProbeResult;
   counters: ProbeCounters;
   /** Set when this result moved the state: kept until acknowledged. */
@@ -197,16 +199,9 @@ export function createProbeLeases(db: Kysely<ProbeDatabase>, dialect: Dialect): 
       return rows.map((r) => decode(r) as ClaimedProbe).sort((a, b) => a.dueAt - b.dueAt);
     },
 
-    async recordResult({ agentId, owner, leaseUntil, result, counters, transition, nextDueAt }) {
-      const current = await db
-        .selectFrom("probes")
-        .select(["recent", "pending_transition"])
-        .where("agent_id", "=", agentId)
-        .where("lease_owner", "=", owner)
-        .where("lease_until", "=", leaseUntil)
-        .executeTakeFirst();
-      if (!current) return false;
-      const recent = [...(JSON.parse(current.recent) as StoredProbeResult[]), result].slice(-PROBE_RESULTS_KEPT);
+    async recordResult({ agentId, owner, leaseUntil, previous, result, counters, transition, nextDueAt }) {
+      // One statement: the lease holder is the only writer of its row, so the ring it claimed is current.
+      const recent = [...previous, result].slice(-PROBE_RESULTS_KEPT);
       const updated = await db
         .updateTable("probes")
         .set({
@@ -217,11 +212,11 @@ export function createProbeLeases(db: Kysely<ProbeDatabase>, dialect: Dialect): 
           last_ok_at: counters.lastOkAt,
           last_result: JSON.stringify(result),
           recent: JSON.stringify(recent),
-          // A newer change replaces one not yet announced: what is announced is where the state is now.
-          pending_transition: transition ? JSON.stringify(transition) : current.pending_transition,
           due_at: nextDueAt,
           lease_owner: null,
           lease_until: null,
+          // A newer change replaces one not yet announced: what is announced is where the state is now.
+          ...(transition ? { pending_transition: JSON.stringify(transition) } : {}),
         })
         .where("agent_id", "=", agentId)
         .where("lease_owner", "=", owner)
