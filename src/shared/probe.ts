@@ -88,3 +88,16 @@ export type ProbeResult = Static<typeof ProbeResult>;
 
 /** A probe result with the time it was taken (ISO), as listed by `GET /agents/{id}/health`. */
 export type TimedProbeResult = ProbeResult & { at: string };
+
+const IsoTime = Type.String({ format: "date-time" });
+
+/** The probe part of `GET /agents/{id}/health`: the probe as resolved, its damped state and its recent results, newest last. */
+export const ProbeHealth = Type.Object({
+  probe: Type.Unsafe<ResolvedProbe>(Type.Object({}, { additionalProperties: true, description: "The probe with every setting filled in" })),
+  state: Type.Enum(["unknown", "passing", "failing"]),
+  failing_since: Type.Union([IsoTime, Type.Null()], { description: "While failing: when its run of failures began" }),
+  last_ok_at: Type.Union([IsoTime, Type.Null()]),
+  next_due_at: IsoTime,
+  recent: Type.Array(Type.Intersect([ProbeResult, Type.Object({ at: IsoTime })])),
+});
+export type ProbeHealth = Static<typeof ProbeHealth>;
