@@ -59,6 +59,12 @@ describe("config", () => {
     expect(() => loadConfig({ flags: { "probe-deny": "10.0.0.0/33" } })).toThrow(/invalid --probe-deny/);
   });
 
+  it("has probe defaults and per-instance caps, each settable", () => {
+    expect(loadConfig()).toMatchObject({ probeIntervalMs: 30_000, probeTimeoutMs: 5000, probeFailures: 3, probeSuccesses: 2, probeConcurrency: 64, probePerHost: 4 });
+    const c = loadConfig({ flags: { "probe-interval": "1m", "probe-timeout": "2s", "probe-failures": "5", "probe-successes": "1", "probe-concurrency": "8", "probe-per-host": "2" } });
+    expect(c).toMatchObject({ probeIntervalMs: 60_000, probeTimeoutMs: 2000, probeFailures: 5, probeSuccesses: 1, probeConcurrency: 8, probePerHost: 2 });
+  });
+
   it("parses durations", () => {
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("30s")).toBe(30_000);
@@ -84,6 +90,14 @@ describe("config", () => {
     [{ "trust-proxy": "10.0.0.0/33" }, "--trust-proxy"],
     [{ "trust-proxy": "127.0.0.1,nginx.local" }, "--trust-proxy"],
     [{ "trust-proxy": "10.0.0.1/8/8" }, "--trust-proxy"],
+    [{ "probe-interval": "1s" }, "--probe-interval"],
+    [{ "probe-interval": "2h" }, "--probe-interval"],
+    [{ "probe-timeout": "50ms" }, "--probe-timeout"],
+    [{ "probe-interval": "10s", "probe-timeout": "10s" }, "--probe-timeout"],
+    [{ "probe-failures": "0" }, "--probe-failures"],
+    [{ "probe-successes": "11" }, "--probe-successes"],
+    [{ "probe-concurrency": "0" }, "--probe-concurrency"],
+    [{ "probe-per-host": "0" }, "--probe-per-host"],
   ])("a bad value stops start-up naming the setting: %o", (flags, name) => {
     expect(() => loadConfig({ flags })).toThrow(ConfigError);
     expect(() => loadConfig({ flags })).toThrow(name);

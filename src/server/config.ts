@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { DURATION_EXAMPLES, parseDuration } from "../shared/duration.js";
 import { parseCidrList } from "./fetch/cidr.js";
+import { PROBE_LIMITS } from "../shared/probe.js";
 
 export { parseDuration };
 
@@ -62,6 +63,15 @@ export interface Config {
   probeAllow: string[];
   /** CIDR ranges the registry never fetches from, even public ones; wins over probeAllow. */
   probeDeny: string[];
+  /** Probe settings an agent's probe does not set itself (src/shared/probe.ts bounds the per-agent values). */
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  probeFailures: number;
+  probeSuccesses: number;
+  /** Probes in flight at once on this instance, across all targets. */
+  probeConcurrency: number;
+  /** Probes in flight at once against one host. */
+  probePerHost: number;
 }
 
 type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses" | "cidrs";
@@ -143,6 +153,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "",
     help: "CIDR ranges the registry never fetches cards from or probes, even public ones; wins over --probe-allow",
   },
+  { key: "probeIntervalMs", flag: "probe-interval", kind: "duration", default: "30s", help: "Time between two probes of an agent, unless its probe sets interval_ms (5s to 1h)" },
+  { key: "probeTimeoutMs", flag: "probe-timeout", kind: "duration", default: "5s", help: "Deadline of one probe, unless its probe sets timeout_ms (100ms to 1m, shorter than the interval)" },
+  { key: "probeFailures", flag: "probe-failures", kind: "int", default: "3", help: "Failed probes in a row before an agent's probe is failing (1 to 10)" },
+  { key: "probeSuccesses", flag: "probe-successes", kind: "int", default: "2", help: "Successful probes in a row before a failing probe recovers (1 to 10)" },
+  { key: "probeConcurrency", flag: "probe-concurrency", kind: "int", default: "64", help: "Probes in flight at once on this instance" },
+  { key: "probePerHost", flag: "probe-per-host", kind: "int", default: "4", help: "Probes in flight at once against one host" },
 ];
 
 export class ConfigError extends Error {
@@ -275,7 +291,22 @@ export function loadConfig({ flags = {}, env = {} }: ConfigSources = {}): Readon
   if (cfg.maxStreamsPerClient > cfg.maxStreams) cfg.maxStreamsPerClient = cfg.maxStreams;
   if (cfg.dbPoolSize < 1) throw new ConfigError("db-pool-size", "must be at least 1");
   if (cfg.historyMaxEvents < 1) throw new ConfigError("history-max-events", "must be at least 1");
+  checkProbeDefaults(cfg);
   return Object.freeze(cfg);
+}
+
+/** The server's probe defaults must lie within the bounds an agent's own probe is held to. */
+function checkProbeDefaults(cfg: Config): void {
+  const within = (flag: string, value: number, { minimum, maximum }: { minimum: number; maximum: number }, unit = "") => {
+    if (value < minimum || value > maximum) throw new ConfigError(flag, `must be between ${minimum}${unit} and ${maximum}${unit}`);
+  };
+  within("probe-interval", cfg.probeIntervalMs, PROBE_LIMITS.interval_ms, "ms");
+  within("probe-timeout", cfg.probeTimeoutMs, PROBE_LIMITS.timeout_ms, "ms");
+  within("probe-failures", cfg.probeFailures, PROBE_LIMITS.failures);
+  within("probe-successes", cfg.probeSuccesses, PROBE_LIMITS.successes);
+  if (cfg.probeTimeoutMs >= cfg.probeIntervalMs) throw new ConfigError("probe-timeout", `must be shorter than --probe-interval (${cfg.probeIntervalMs}ms)`);
+  if (cfg.probeConcurrency < 1) throw new ConfigError("probe-concurrency", "must be at least 1");
+  if (cfg.probePerHost < 1) throw new ConfigError("probe-per-host", "must be at least 1");
 }
 
 export function envVarFor(flag: string): string {
