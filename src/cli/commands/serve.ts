@@ -14,6 +14,8 @@ import { runSimulation, type Simulation } from "../sim/simulation.js";
 import { untilSignal, type Io } from "../io.js";
 
 export const DEMO_AGENTS = 12;
+/** Loopback, which `--demo` allows the registry to fetch from unless --probe-allow is given. */
+export const DEMO_PROBE_ALLOW = "127.0.0.0/8,::1/128";
 
 /** A shutdown that takes longer than this is abandoned and the command exits 1. */
 export const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -64,6 +66,10 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   // full so that trust visibly moves. Never a default outside --demo.
   const demoMaturity = demo === true && flags["trust-maturity"] === undefined && io.env.AGENTMESH_TRUST_MATURITY === undefined;
   if (demoMaturity) flags["trust-maturity"] = "0";
+  // The demo's agents serve their cards from this machine: the registry may
+  // fetch and probe loopback, which it never does unless allowed.
+  const demoLoopback = demo === true && flags["probe-allow"] === undefined && io.env.AGENTMESH_PROBE_ALLOW === undefined;
+  if (demoLoopback) flags["probe-allow"] = DEMO_PROBE_ALLOW;
 
   const running = await startServer(flags, { env: io.env });
   // Before the listening line: whoever reads it may signal at once, and until a
@@ -71,6 +77,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number> {
   const signal = untilSignal();
   running.logger.info({ url: running.url, database: redact(running.config.database) }, `AgentMesh listening on ${running.url} (dashboard ${running.url}/, API docs ${running.url}/docs)`);
   if (demoMaturity) io.err.write("agentmesh serve: demo: reports from the simulated agents count in full (--trust-maturity 0)\n");
+  if (demoLoopback) io.err.write(`agentmesh serve: demo: the registry may fetch cards from and probe this machine (--probe-allow ${DEMO_PROBE_ALLOW})\n`);
   const sim = demo ? startDemo(running, io) : null;
 
   running.logger.info({ signal: await signal, streams: running.app.hub.size }, "shutting down");
