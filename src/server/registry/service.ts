@@ -14,7 +14,7 @@ import { AppError } from "../errors.js";
 import type { AgentRow, Commit, CommitResult, NewEvent, Store, StoredEvent } from "../store/store.js";
 import { newEvent } from "./snapshot.js";
 import { hashToken, newAgentToken, secretEquals, tokenMatches } from "./tokens.js";
-import { checkCard, cardChanges } from "./card.js";
+import { checkCard, cardChanges, heldCard } from "./card.js";
 
 export interface Clock {
   now(): number;
@@ -128,18 +128,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           if (!caller.bearer || !(tokenMatches(caller.bearer, existing.token_hash) || isAdmin(caller))) {
             throw new AppError("agent_id_taken", `the id ${JSON.stringify(card.id)} is registered to another agent; re-registering needs that agent's token`);
           }
-          const next: AgentRow = {
-            ...existing,
-            name: card.name,
-            version: card.version,
-            description: card.description,
-            endpoint: card.endpoint,
-            protocol: card.protocol,
-            skills: card.skills ?? [],
-            tags: card.tags ?? [],
-            provider: card.provider ?? null,
-            metadata: card.metadata ?? null,
-          };
+          const next: AgentRow = { ...existing, ...heldCard(card) };
           const changed = cardChanges(existing, next);
           if (changed.length === 0) return { done: true, value: { row: existing, token: undefined, created: false } };
           Object.assign(next, { revision: existing.revision + 1, updated_at: now });
@@ -155,15 +144,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const token = newAgentToken();
         const row: AgentRow = {
           id: card.id,
-          name: card.name,
-          version: card.version,
-          description: card.description,
-          endpoint: card.endpoint,
-          protocol: card.protocol,
-          skills: card.skills ?? [],
-          tags: card.tags ?? [],
-          provider: card.provider ?? null,
-          metadata: card.metadata ?? null,
+          ...heldCard(card),
           health_status: "unknown",
           health_message: null,
           last_heartbeat_at: null,
