@@ -37,7 +37,7 @@ const HISTORY_COLUMNS = {
 
 /** The last `limit` rows of an agent's history, oldest first. */
 function recent<T extends keyof typeof HISTORY_COLUMNS>(db: Db, table: T, agentId: string, limit: number): Compilable<Database[T]> {
-  const newest = (db as Kysely<any>).selectFrom(table).select([...HISTORY_COLUMNS[table]]).where("agent_id", "=", agentId).orderBy("id", "desc").limit(limit);
+  const newest = (db as Kysely<any>).selectFrom(table as string).select([...HISTORY_COLUMNS[table]] as string[]).where("agent_id", "=", agentId).orderBy("id", "desc").limit(limit);
   return db.selectFrom(newest.as("recent")).selectAll().orderBy("id");
 }
 
