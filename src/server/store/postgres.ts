@@ -24,7 +24,7 @@
  * - Connection failures become a 503 `store_unavailable` (postgres-errors.ts);
  *   every wait is bounded (postgres-config.ts).
  */
-import { DummyDriver, Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler, type Compilable } from "kysely";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler, type Compilable, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { AppError } from "../errors.js";
 import { migrateToLatest } from "./migrations.js";
@@ -100,6 +100,9 @@ const compiler = new Kysely<Database>({
   },
 });
 
+/** The shared queries whose text never varies, compiled once. */
+const compiled = queries.compiledQueries(compiler);
+
 class PostgresStore implements Store {
   readonly kind = "postgres" as const;
   private closed = false;
@@ -142,8 +145,8 @@ class PostgresStore implements Store {
   }
 
   /** A shared query's rows (queries.ts), as a named statement unless `prepare` is false. */
-  private rows<R>(query: Compilable<R>, prepare = true): Promise<R[]> {
-    const q = query.compile();
+  private rows<R>(query: Compilable<R> | CompiledQuery<R>, prepare = true): Promise<R[]> {
+    const q = "compile" in query ? query.compile() : query;
     return this.read<R & pg.QueryResultRow>(q.sql, q.parameters as unknown[], prepare);
   }
 
@@ -216,12 +219,12 @@ class PostgresStore implements Store {
   }
 
   async getAgent(id: string) {
-    const [t] = await this.rows(queries.agentById(compiler, id));
+    const [t] = await this.rows(compiled.agentById(id));
     return t && fromTable(t);
   }
 
   async findAgentByTokenHash(hash: string) {
-    const [t] = await this.rows(queries.agentByTokenHash(compiler, hash));
+    const [t] = await this.rows(compiled.agentByTokenHash(hash));
     return t && fromTable(t);
   }
 
@@ -243,23 +246,23 @@ class PostgresStore implements Store {
   }
 
   async staleAgents(cutoff: number, limit: number) {
-    return (await this.rows(queries.staleAgents(compiler, cutoff, limit))).map(fromTable);
+    return (await this.rows(compiled.staleAgents(cutoff, limit))).map(fromTable);
   }
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
-    return (await this.rows(queries.decayCandidates(compiler, before, minDistance, limit))).map(fromTable);
+    return (await this.rows(compiled.decayCandidates(before, minDistance, limit))).map(fromTable);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {
-    return (await this.rows(queries.trustHistory(compiler, agentId, limit))).map(queries.toTrustPoint);
+    return (await this.rows(compiled.trustHistory(agentId, limit))).map(queries.toTrustPoint);
   }
 
   async healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]> {
-    return (await this.rows(queries.healthHistory(compiler, agentId, limit))).map(queries.toHealthPoint);
+    return (await this.rows(compiled.healthHistory(agentId, limit))).map(queries.toHealthPoint);
   }
 
   async reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined> {
-    const [r] = await this.rows(queries.reportCount(compiler, subjectId, reporterId));
+    const [r] = await this.rows(compiled.reportCount(subjectId, reporterId));
     return r && queries.toReportCount(r);
   }
 
@@ -313,19 +316,17 @@ class PostgresStore implements Store {
   }
 
   async sessionExpiresAt(idHash: string): Promise<number | undefined> {
-    const [r] = await this.rows(queries.sessionById(compiler, idHash));
+    const [r] = await this.rows(compiled.sessionById(idHash));
     return r && Number(r.expires_at);
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    await this.rows(queries.deleteSession(compiler, idHash));
+    await this.rows(compiled.deleteSession(idHash));
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {
-    // A filter's text depends on how many types and ids it lists: not prepared, so a
-    // connection does not collect one prepared statement per list length.
-    const filtered = Boolean(filter.types?.length || filter.agentIds?.length);
-    return (await this.rows(queries.eventsAfter(compiler, after, limit, filter), !filtered)).map(queries.toEvent);
+    // A filtered read is not prepared, so a connection does not collect one prepared statement per list length.
+    return (await this.rows(compiled.eventsAfter(after, limit, filter), !queries.isFiltered(filter))).map(queries.toEvent);
   }
 
   async eventBounds(): Promise<EventBounds> {

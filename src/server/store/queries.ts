@@ -7,7 +7,7 @@
  * SQLite, one CTE statement in PostgreSQL), where the last event id lives,
  * the advisory lock around pruning, LISTEN.
  */
-import { sql, type Compilable, type Kysely } from "kysely";
+import { sql, type Compilable, type CompiledQuery, type Kysely } from "kysely";
 import type { HealthStatus, TrustTier } from "../../shared/agent.js";
 import { AGENT_COLUMNS } from "./columns.js";
 import type { AgentTable, Database, EventsTable } from "./rows.js";
@@ -108,3 +108,42 @@ export const insertSession = (db: Db, s: { idHash: string; createdAt: number; ex
   db.insertInto("sessions").values({ id_hash: s.idHash, created_at: s.createdAt, expires_at: s.expiresAt });
 export const sessionById = (db: Db, idHash: string) => db.selectFrom("sessions").select("expires_at").where("id_hash", "=", idHash);
 export const deleteSession = (db: Db, idHash: string) => db.deleteFrom("sessions").where("id_hash", "=", idHash);
+
+/**
+ * A query whose SQL text depends on its shape only, compiled once: a call then
+ * builds nothing and only puts its values in place (building and compiling
+ * with Kysely costs tens of microseconds, more than running a cached SQLite
+ * read). The query is built once with marker values, to learn where each
+ * argument lands among the parameters.
+ */
+function compileOnce<A extends unknown[], R>(db: Db, build: (db: Db, ...args: A) => Compilable<R>, arity: A["length"]): (...args: A) => CompiledQuery<R> {
+  const markers = Array.from({ length: arity }, (_, i) => ({ argument: i }));
+  const compiled = build(db, ...(markers as unknown as A)).compile();
+  const slots = compiled.parameters.map((p) => markers.indexOf(p as (typeof markers)[number]));
+  return (...args) => ({ ...compiled, parameters: slots.map((slot, k) => (slot < 0 ? compiled.parameters[k] : args[slot])) });
+}
+
+/** The shared queries whose text never varies, compiled once for a store's dialect. */
+export function compiledQueries(db: Db) {
+  return {
+    agentById: compileOnce(db, agentById, 1),
+    agentByTokenHash: compileOnce(db, agentByTokenHash, 1),
+    staleAgents: compileOnce(db, staleAgents, 2),
+    decayCandidates: compileOnce(db, decayCandidates, 3),
+    trustHistory: compileOnce(db, trustHistory, 2),
+    healthHistory: compileOnce(db, healthHistory, 2),
+    reportCount: compileOnce(db, reportCount, 2),
+    sessionById: compileOnce(db, sessionById, 1),
+    deleteSession: compileOnce(db, deleteSession, 1),
+    eventsAfter: eventsAfterOnce(db),
+  };
+}
+
+/** Whether an event read filters (its text then depends on how many types and ids it lists). */
+export const isFiltered = (filter: EventFilter = {}) => Boolean(filter.types?.length || filter.agentIds?.length);
+
+/** The unfiltered read compiled once; a filtered one compiled per call. */
+function eventsAfterOnce(db: Db) {
+  const unfiltered = compileOnce(db, (db: Db, after: number, limit: number) => eventsAfter(db, after, limit), 2);
+  return (after: number, limit: number, filter: EventFilter = {}) => (isFiltered(filter) ? eventsAfter(db, after, limit, filter).compile() : unfiltered(after, limit));
+}

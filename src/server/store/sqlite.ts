@@ -23,7 +23,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Kysely, SqliteDialect, type Compilable } from "kysely";
+import { Kysely, SqliteDialect, type Compilable, type CompiledQuery } from "kysely";
 import { AGENT_COLUMNS } from "./columns.js";
 import { migrateToLatest } from "./migrations.js";
 import * as queries from "./queries.js";
@@ -75,12 +75,14 @@ class SqliteStore implements Store {
   private closed = false;
   private readonly cache: RowCache;
   private readonly writer: GroupCommit;
+  private readonly q: ReturnType<typeof queries.compiledQueries>;
 
   constructor(
     private readonly raw: BetterSqlite3.Database,
     private readonly kysely: Kysely<Database>,
     private readonly checkpointer: Checkpointer | null,
   ) {
+    this.q = queries.compiledQueries(kysely);
     this.cache = new RowCache(raw);
     this.writer = new GroupCommit(raw, (sql) => this.stmt(sql), this.cache, (change, id, written) => this.apply(change, id, written), () =>
       this.checkpointer?.committed(),
@@ -97,14 +99,14 @@ class SqliteStore implements Store {
   }
 
   /** A shared query's rows. */
-  private all<R>(query: Compilable<R>): R[] {
-    const q = query.compile();
+  private all<R>(query: Compilable<R> | CompiledQuery<R>): R[] {
+    const q = "compile" in query ? query.compile() : query;
     return this.stmt(q.sql).all(...(q.parameters as unknown[])) as R[];
   }
 
   /** A shared statement that returns no rows; the number of rows it changed. */
-  private write(query: Compilable<unknown>): number {
-    const q = query.compile();
+  private write(query: Compilable<unknown> | CompiledQuery<unknown>): number {
+    const q = "compile" in query ? query.compile() : query;
     return this.stmt(q.sql).run(...(q.parameters as unknown[])).changes;
   }
 
@@ -159,14 +161,14 @@ class SqliteStore implements Store {
     this.cache.checkExternalWritesThisTurn();
     let t = this.cache.get(id);
     if (!t) {
-      [t] = this.all(queries.agentById(this.kysely, id));
+      [t] = this.all(this.q.agentById(id));
       if (t) this.cache.remember(t);
     }
     return t && fromTable(t);
   }
 
   async findAgentByTokenHash(hash: string) {
-    const [t] = this.all(queries.agentByTokenHash(this.kysely, hash));
+    const [t] = this.all(this.q.agentByTokenHash(hash));
     return t && fromTable(t);
   }
 
@@ -189,23 +191,23 @@ class SqliteStore implements Store {
   }
 
   async staleAgents(cutoff: number, limit: number) {
-    return this.all(queries.staleAgents(this.kysely, cutoff, limit)).map(fromTable);
+    return this.all(this.q.staleAgents(cutoff, limit)).map(fromTable);
   }
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
-    return this.all(queries.decayCandidates(this.kysely, before, minDistance, limit)).map(fromTable);
+    return this.all(this.q.decayCandidates(before, minDistance, limit)).map(fromTable);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {
-    return this.all(queries.trustHistory(this.kysely, agentId, limit)).map(queries.toTrustPoint);
+    return this.all(this.q.trustHistory(agentId, limit)).map(queries.toTrustPoint);
   }
 
   async healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]> {
-    return this.all(queries.healthHistory(this.kysely, agentId, limit)).map(queries.toHealthPoint);
+    return this.all(this.q.healthHistory(agentId, limit)).map(queries.toHealthPoint);
   }
 
   async reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined> {
-    const [r] = this.all(queries.reportCount(this.kysely, subjectId, reporterId));
+    const [r] = this.all(this.q.reportCount(subjectId, reporterId));
     return r && queries.toReportCount(r);
   }
 
@@ -307,17 +309,17 @@ class SqliteStore implements Store {
   }
 
   async sessionExpiresAt(idHash: string): Promise<number | undefined> {
-    const [r] = this.all(queries.sessionById(this.kysely, idHash));
+    const [r] = this.all(this.q.sessionById(idHash));
     return r?.expires_at;
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    this.write(queries.deleteSession(this.kysely, idHash));
+    this.write(this.q.deleteSession(idHash));
     this.checkpointer?.committed();
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {
-    return this.all(queries.eventsAfter(this.kysely, after, limit, filter)).map(queries.toEvent);
+    return this.all(this.q.eventsAfter(after, limit, filter)).map(queries.toEvent);
   }
 
   async eventBounds(): Promise<EventBounds> {
