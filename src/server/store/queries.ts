@@ -114,7 +114,8 @@ export const deleteSession = (db: Db, idHash: string) => db.deleteFrom("sessions
  * builds nothing and only puts its values in place (building and compiling
  * with Kysely costs tens of microseconds, more than running a cached SQLite
  * read). The query is built once with marker values, to learn where each
- * argument lands among the parameters.
+ * argument lands among the parameters: so a builder used here must pass its
+ * arguments to the query unchanged (queries.test.ts checks every one).
  */
 function compileOnce<A extends unknown[], R>(db: Db, build: (db: Db, ...args: A) => Compilable<R>, arity: A["length"]): (...args: A) => CompiledQuery<R> {
   const markers = Array.from({ length: arity }, (_, i) => ({ argument: i }));
