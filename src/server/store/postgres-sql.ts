@@ -14,11 +14,20 @@
  * present), never on values, so each shape is a named statement prepared once
  * per connection.
  */
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
 import { AGENT_COLUMNS } from "./columns.js";
-import { toTable, type AgentTable } from "./rows.js";
+import { toTable, type AgentTable, type Database } from "./rows.js";
 import type { Commit, Guard } from "./store.js";
 
-const COLUMNS = AGENT_COLUMNS;
+/** Kysely for PostgreSQL that builds SQL text only (the shared queries); it never connects. */
+export const compiler = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
 
 export interface CommitStatement {
   text: string;
@@ -46,12 +55,12 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
     case "insert": {
       const t = toTable(m.row);
       // A concurrent insert of the same id makes this wait, then do nothing: 0 rows, "exists".
-      ctes.push(`m as (insert into agents (${COLUMNS.join(", ")}) values (${COLUMNS.map((c) => p(t[c as keyof AgentTable])).join(", ")}) on conflict (id) do nothing returning id)`);
+      ctes.push(`m as (insert into agents (${AGENT_COLUMNS.join(", ")}) values (${AGENT_COLUMNS.map((c) => p(t[c as keyof AgentTable])).join(", ")}) on conflict (id) do nothing returning id)`);
       break;
     }
     case "update": {
       const t = toTable(m.row);
-      const set = COLUMNS.slice(1).map((c) => `${c} = ${p(t[c as keyof AgentTable])}`).join(", ");
+      const set = AGENT_COLUMNS.slice(1).map((c) => `${c} = ${p(t[c as keyof AgentTable])}`).join(", ");
       ctes.push(`m as (update agents set ${set} where id = ${p(m.row.id)} and ${guard(m.expect)} returning id)`);
       break;
     }

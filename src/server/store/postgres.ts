@@ -24,16 +24,16 @@
  * - Connection failures become a 503 `store_unavailable` (postgres-errors.ts);
  *   every wait is bounded (postgres-config.ts).
  */
-import { DummyDriver, Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler, type Compilable, type CompiledQuery } from "kysely";
+import { Kysely, PostgresDialect, type Compilable, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { AppError } from "../errors.js";
 import { migrateToLatest } from "./migrations.js";
 import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-config.js";
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
-import { commitStatement, type CommitOutcome } from "./postgres-sql.js";
+import { commitStatement, compiler, type CommitOutcome } from "./postgres-sql.js";
 import * as queries from "./queries.js";
-import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable, type Database } from "./rows.js";
+import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable } from "./rows.js";
 import {
   type AgentCounts,
   type Commit,
@@ -89,16 +89,6 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
   return new PostgresStore(url, options, pool, schema);
 }
-
-/** Builds SQL text only; it never connects. */
-const compiler = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
 
 /** The shared queries whose text never varies, compiled once. */
 const compiled = queries.compiledQueries(compiler);

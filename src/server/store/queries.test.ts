@@ -4,20 +4,13 @@
  * return is the store contract's business, run against both stores.)
  */
 import BetterSqlite3 from "better-sqlite3";
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteDialect, type Compilable } from "kysely";
+import { Kysely, SqliteDialect, type Compilable } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
+import { compiler as postgres } from "./postgres-sql.js";
 import * as queries from "./queries.js";
 import type { Database } from "./rows.js";
 
 const sqlite = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(":memory:") }) });
-const postgres = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
 afterAll(() => sqlite.destroy());
 
 type Db = Kysely<Database>;
