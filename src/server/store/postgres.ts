@@ -33,6 +33,7 @@ import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.
 import { PgListener } from "./postgres-listener.js";
 import { commitStatement, compiler, type CommitOutcome } from "./postgres-sql.js";
 import * as queries from "./queries.js";
+import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable } from "./rows.js";
 import {
   type AgentCounts,
@@ -241,6 +242,11 @@ class PostgresStore implements Store {
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
     return (await this.rows(compiled.decayCandidates(before, minDistance, limit))).map(fromTable);
+  }
+
+  async reapCandidates(offlineBefore: number, limit: number) {
+    // Not prepared: `agents.*` would break a cached plan once a later migration adds a column.
+    return (await this.rows(reapCandidatesQuery(compiler, offlineBefore, limit), false)).map(toOfflineAgent);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {

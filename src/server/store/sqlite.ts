@@ -27,6 +27,7 @@ import { Kysely, SqliteDialect, type Compilable, type CompiledQuery } from "kyse
 import { AGENT_COLUMNS } from "./columns.js";
 import { migrateToLatest } from "./migrations.js";
 import * as queries from "./queries.js";
+import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, toTable, type AgentTable, type Database } from "./rows.js";
 import { Checkpointer, type CheckpointOptions } from "./sqlite-checkpointer.js";
 import { GroupCommit, type Written } from "./sqlite-group-commit.js";
@@ -196,6 +197,10 @@ class SqliteStore implements Store {
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
     return this.all(this.q.decayCandidates(before, minDistance, limit)).map(fromTable);
+  }
+
+  async reapCandidates(offlineBefore: number, limit: number) {
+    return this.all(reapCandidatesQuery(this.kysely, offlineBefore, limit)).map(toOfflineAgent);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {
