@@ -11,7 +11,7 @@ import type { Config } from "../config.js";
 import { TRUST_WEIGHTS, reporterStanding } from "../domain/trust.js";
 import { AppError } from "../errors.js";
 import type { AgentRow, Store, StoredEvent } from "../store/store.js";
-import { checkCard } from "./card.js";
+import { checkCard, heldCard } from "./card.js";
 import {
   DECAY_MIN_DISTANCE,
   decideCardUpdate,
@@ -128,18 +128,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           if (!caller.bearer || !(tokenMatches(caller.bearer, existing.token_hash) || isAdmin(caller))) {
             throw new AppError("agent_id_taken", `the id ${JSON.stringify(card.id)} is registered to another agent; re-registering needs that agent's token`);
           }
-          const next: AgentRow = {
-            ...existing,
-            name: card.name,
-            version: card.version,
-            description: card.description,
-            endpoint: card.endpoint,
-            protocol: card.protocol,
-            skills: card.skills ?? [],
-            tags: card.tags ?? [],
-            provider: card.provider ?? null,
-            metadata: card.metadata ?? null,
-          };
+          const next: AgentRow = { ...existing, ...heldCard(card) };
           const change = decideCardUpdate(existing, next, now);
           if (!change) return { done: true, value: { row: existing, token: undefined, created: false } };
           return (await apply(change)) ? { done: true, value: { row: change.next, token: undefined, created: false } } : { done: false };
@@ -153,15 +142,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const token = newAgentToken();
         const row: AgentRow = {
           id: card.id,
-          name: card.name,
-          version: card.version,
-          description: card.description,
-          endpoint: card.endpoint,
-          protocol: card.protocol,
-          skills: card.skills ?? [],
-          tags: card.tags ?? [],
-          provider: card.provider ?? null,
-          metadata: card.metadata ?? null,
+          ...heldCard(card),
           health_status: "unknown",
           health_message: null,
           last_heartbeat_at: null,
