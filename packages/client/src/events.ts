@@ -8,7 +8,8 @@
  * at its new `revision`: apply an event only when that revision is newer than
  * the one you hold.
  */
-import type { Agent, HealthStatus, TrustTier } from "./agent.js";
+import type { Agent } from "./agent.js";
+import type { HealthStatus, TrustTier } from "./vocabulary.js";
 
 export const EVENT_TYPES = [
   "agent_registered",

@@ -2,7 +2,7 @@
  * One JSON request to the API: the base URL, the bearer token, a timeout, and
  * every failure turned into an AgentMeshError.
  */
-import { PROBLEM_CONTENT_TYPE, type Problem } from "../shared/problems.js";
+import { PROBLEM_CONTENT_TYPE, type Problem } from "./problems.js";
 import { AgentMeshError, abortedError, checkSignal, codeForStatus, invalidArgument, networkError, parseRetryAfter, throwIfAborted } from "./errors.js";
 
 export type FetchFn = typeof globalThis.fetch;

@@ -3,8 +3,8 @@
  * a wrong option is a programmer error, thrown by `subscribe()` itself before
  * anything is sent.
  */
-import type { Agent } from "../shared/agent.js";
-import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
+import type { Agent } from "./agent.js";
+import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "./events.js";
 import { checkSignal, invalidArgument, type AgentMeshError } from "./errors.js";
 
 export interface SubscribeOptions {

@@ -16,8 +16,8 @@
  * `for await` hand-over in channel.ts.
  */
 import { EventSource } from "eventsource";
-import type { Agent } from "../shared/agent.js";
-import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
+import type { Agent } from "./agent.js";
+import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "./events.js";
 import { backoffDelay } from "./backoff.js";
 import { Channel } from "./channel.js";
 import { Delivery } from "./delivery.js";
