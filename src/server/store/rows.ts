@@ -2,6 +2,7 @@
  * What both stores share besides the migrations: how an agent maps to its table
  * row, and the list query (filters, search, sort, paging), built once with Kysely.
  */
+import { searchNeedle, searchText } from "@agentmesh/client";
 import { sql, type Kysely } from "kysely";
 import { HEALTH_STATUSES, TRUST_TIERS, type HealthStatus, type TrustTier } from "../../shared/agent.js";
 import type { AgentCounts, AgentRow, ListOptions } from "./store.js";
@@ -44,7 +45,6 @@ const index = (values: string[]) => `|${values.map((v) => v.toLowerCase()).join(
 
 export function toTable(row: AgentRow): AgentTable {
   const skillNames = row.skills.map((s) => s.name);
-  const search = [row.id, row.name, row.description, row.provider ?? "", ...row.tags, ...skillNames, ...row.skills.flatMap((s) => s.tags ?? [])];
   return {
     id: row.id,
     name: row.name,
@@ -58,7 +58,7 @@ export function toTable(row: AgentRow): AgentTable {
     metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
     tags_index: index(row.tags),
     skills_index: index(skillNames),
-    search_text: search.join("\n").toLowerCase(),
+    search_text: searchText(row),
     health_status: row.health_status,
     health_message: row.health_message,
     last_heartbeat_at: row.last_heartbeat_at,
@@ -120,7 +120,7 @@ export function filteredAgents(db: Kysely<Database>, q: ListOptions) {
   if (q.health) query = query.where("health_status", "=", q.health);
   if (q.tag) query = query.where(contains("tags_index", `|${likeEscape(q.tag)}|`));
   if (q.skill) query = query.where(contains("skills_index", `|${likeEscape(q.skill)}|`));
-  if (q.q) query = query.where(contains("search_text", likeEscape(q.q)));
+  if (q.q) query = query.where(contains("search_text", likeEscape(searchNeedle(q.q))));
   return query;
 }
 
