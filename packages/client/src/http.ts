@@ -114,6 +114,8 @@ async function send<T>(t: Transport, method: string, url: string, options: Reque
         ...authHeaders(options.token),
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      // In a browser, the session cookie of a same-origin registry (as fetch does by default; said here so a wrapper keeps it).
+      credentials: "same-origin",
       signal,
     });
   } catch (err) {
