@@ -1,6 +1,6 @@
 /**
- * Builds the dashboard (web/dist) when its sources (web/, src/shared/) are newer
- * than the last build, once per process. Only the dashboard: the tests import
+ * Builds the dashboard (web/dist) when its sources (web/, src/shared/, the client
+ * package it bundles) are newer than the last build, once per process. Only the dashboard: the tests import
  * the server from source, so they do not wait for tsc.
  */
 import { execSync } from "node:child_process";
@@ -26,7 +26,7 @@ let done = false;
 export function ensureWebBuilt(): void {
   if (done) return;
   const built = join(root, "web", "dist", "index.html");
-  const sources = Math.max(newest(join(root, "web")), newest(join(root, "src", "shared")));
+  const sources = Math.max(newest(join(root, "web")), newest(join(root, "src", "shared")), newest(join(root, "packages", "client", "src")));
   if (!existsSync(built) || statSync(built).mtimeMs < sources) {
     execSync("npx vite build --config web/vite.config.ts --logLevel warn", { cwd: root, stdio: "inherit" });
   }
