@@ -8,6 +8,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { DURATION_EXAMPLES, parseDuration } from "../shared/duration.js";
+import { parseCidrList } from "./fetch/cidr.js";
 
 export { parseDuration };
 
@@ -19,6 +20,8 @@ export interface Config {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   sweepIntervalMs: number;
+  /** How long an agent may stay offline before it is deregistered (reaped); 0 = never. */
+  deregisterAfterMs: number;
   historyMaxEvents: number;
   historyMaxAgeMs: number;
   keepaliveMs: number;
@@ -55,9 +58,13 @@ export interface Config {
    * or loopback / linklocal / uniquelocal); empty: none, the peer address counts.
    */
   trustProxy: string[];
+  /** CIDR ranges the registry may fetch from although loopback, private or otherwise special (A2A cards, probes); empty: none. */
+  probeAllow: string[];
+  /** CIDR ranges the registry never fetches from, even public ones; wins over probeAllow. */
+  probeDeny: string[];
 }
 
-type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses" | "cidrs";
 
 interface Setting {
   key: keyof Config;
@@ -75,6 +82,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "heartbeatIntervalMs", flag: "heartbeat-interval", kind: "duration", default: "10s", help: "Interval heartbeat answers ask agents for" },
   { key: "offlineAfterMs", flag: "offline-after", kind: "duration", default: "30s", help: "Silence after which an agent is marked offline" },
   { key: "sweepIntervalMs", flag: "sweep-interval", kind: "duration", default: "1s", help: "How often the health sweeper runs" },
+  {
+    key: "deregisterAfterMs",
+    flag: "deregister-after",
+    kind: "delay",
+    default: "0",
+    help: "Deregister agents that have been offline this long (announced as agent_deregistered with reason reaped); 0 = never",
+  },
   { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
   { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
   { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Longest silence on an event stream: a quiet stream gets a keep-alive comment" },
@@ -114,6 +128,20 @@ export const SETTINGS: readonly Setting[] = [
     kind: "addresses",
     default: "",
     help: "Proxies whose X-Forwarded-For names the client (comma-separated IPs, CIDR ranges, or loopback); empty: none",
+  },
+  {
+    key: "probeAllow",
+    flag: "probe-allow",
+    kind: "cidrs",
+    default: "",
+    help: "CIDR ranges the registry may fetch cards and probe although loopback, private or reserved (e.g. 127.0.0.0/8,::1/128); link-local is never fetched; empty: public addresses only",
+  },
+  {
+    key: "probeDeny",
+    flag: "probe-deny",
+    kind: "cidrs",
+    default: "",
+    help: "CIDR ranges the registry never fetches cards from or probes, even public ones; wins over --probe-allow",
   },
 ];
 
@@ -192,6 +220,12 @@ function convert(s: Setting, raw: string): unknown {
       if (bad !== undefined) fail(`has ${JSON.stringify(bad)}, which is not an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
       return list;
     }
+    case "cidrs":
+      try {
+        return parseCidrList(raw).map((c) => c.text);
+      } catch (err) {
+        return fail(`has ${(err as Error).message}`);
+      }
   }
 }
 

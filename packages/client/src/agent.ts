@@ -45,6 +45,11 @@ export const Skill = Type.Object(
     name: Term(100),
     description: Text({ maxLength: 1000 }),
     tags: Type.Optional(Type.Array(Label(50), { maxItems: 20 })),
+    // From A2A's AgentSkill (cards registered by URL carry them; native registrations may).
+    id: Type.Optional(Label(100)),
+    examples: Type.Optional(Type.Array(Text({ maxLength: 500 }), { maxItems: 10 })),
+    input_modes: Type.Optional(Type.Array(Label(100), { maxItems: 20, description: "Media types the skill accepts (A2A inputModes)" })),
+    output_modes: Type.Optional(Type.Array(Label(100), { maxItems: 20, description: "Media types the skill produces (A2A outputModes)" })),
   },
   { additionalProperties: false },
 );

@@ -31,7 +31,9 @@ export function toPublic(row: AgentRow): Agent {
   };
 }
 
-type Fields<T extends EventType> = Omit<Extract<RegistryEvent, { type: T }>, "type" | "agent_id" | "timestamp" | "id" | "agent">;
+/** Omit on each member of a union (plain Omit keeps only the keys all members share). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Fields<T extends EventType> = OmitEach<Extract<RegistryEvent, { type: T }>, "type" | "agent_id" | "timestamp" | "id" | "agent">;
 
 /** Serialises an event once; the JSON becomes the SSE `data:` line as is (JSON.stringify escapes CR and LF). */
 export function newEvent<T extends EventType>(type: T, row: AgentRow, at: number, fields: Fields<T>): NewEvent {

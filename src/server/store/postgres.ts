@@ -32,6 +32,7 @@ import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
 import { AGENT_COLUMNS, EVENT_COLUMNS, commitStatement, type CommitOutcome, type EventRow } from "./postgres-sql.js";
+import { reapCandidatesQuery, toOfflineAgent, type OfflineRow } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable, type Database } from "./rows.js";
 import {
   HISTORY_PER_AGENT,
@@ -249,6 +250,12 @@ class PostgresStore implements Store {
   async decayCandidates(before: number, minDistance: number, limit: number) {
     const rows = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where trust_updated_at < $1 and abs(trust_raw - 0.5) >= $2 limit $3`, [before, minDistance, limit]);
     return rows.map(fromTable);
+  }
+
+  async reapCandidates(offlineBefore: number, limit: number) {
+    const q = reapCandidatesQuery(compiler, offlineBefore, limit);
+    // Not prepared: `agents.*` would break a cached plan once a later migration adds a column.
+    return (await this.read<OfflineRow>(q.sql, q.parameters as unknown[], false)).map(toOfflineAgent);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {

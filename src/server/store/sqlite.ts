@@ -33,6 +33,7 @@ import { dirname } from "node:path";
 import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
 import { migrateToLatest } from "./migrations.js";
 import { Checkpointer, type CheckpointOptions } from "./sqlite-checkpointer.js";
+import { reapCandidatesQuery, toOfflineAgent, type OfflineRow } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, toTable, type AgentTable, type Database } from "./rows.js";
 import {
   HISTORY_PER_AGENT,
@@ -277,6 +278,10 @@ class SqliteStore implements Store {
       limit,
     ) as AgentTable[];
     return rows.map(fromTable);
+  }
+
+  async reapCandidates(offlineBefore: number, limit: number) {
+    return (this.run(reapCandidatesQuery(this.kysely, offlineBefore, limit)) as OfflineRow[]).map(toOfflineAgent);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {

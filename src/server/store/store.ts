@@ -46,6 +46,12 @@ export interface AgentRow {
   reports_window_weight: number;
 }
 
+/** An offline agent and when it went offline (epoch ms). */
+export interface OfflineAgent {
+  row: AgentRow;
+  offlineSince: number;
+}
+
 export interface NewEvent {
   type: EventType;
   agentId: string;
@@ -185,6 +191,12 @@ export interface Store {
   staleAgents(cutoff: number, limit: number): Promise<AgentRow[]>;
   /** Agents whose trust could decay: last trust activity before `before`, published score away from 0.5. */
   decayCandidates(before: number, minDistance: number, limit: number): Promise<AgentRow[]>;
+  /**
+   * Offline agents whose offline transition (their latest health history row)
+   * was committed at or before `offlineBefore`, longest offline first, with
+   * that time: the reaper's candidates (reap-query.ts).
+   */
+  reapCandidates(offlineBefore: number, limit: number): Promise<OfflineAgent[]>;
   trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]>;
   healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]>;
   reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined>;
