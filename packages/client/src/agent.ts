@@ -191,6 +191,8 @@ export interface AgentList {
   offset: number;
   /** The id of the last event this snapshot includes: stream from here (`last_event_id`). */
   cursor: number;
+  /** With keyset paging: the token for the next page (`?continue=`), absent or null on the last page. */
+  continue?: string | null;
 }
 
 export interface TrustPoint {

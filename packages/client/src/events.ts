@@ -26,6 +26,12 @@ interface EventBase {
   agent_id: string;
   /** ISO time the change committed. */
   timestamp: string;
+  /**
+   * On a stream with a selector only: what the event did to the selector's
+   * answer. `entered` (the agent matches now, not before), `left` (it matched
+   * before, not now; also a matching agent's deregistration), `stayed`.
+   */
+  match?: "entered" | "stayed" | "left";
 }
 
 export interface AgentRegisteredEvent extends EventBase {
