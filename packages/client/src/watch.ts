@@ -38,7 +38,7 @@ export interface WatchView extends AsyncIterable<WatchChange> {
   /** Resolves when the view ends: null after `close()` or an abort, or the error that ended it. */
   readonly done: Promise<AgentMeshError | null>;
   readonly state: ConnectionState;
-  /** The id of the last event the answer includes. */
+  /** The id of the last event the answer in `agents` includes (changes up to it have been reported). */
   readonly lastEventId: number;
   close(): void;
 }
@@ -48,6 +48,7 @@ export function startWatch(selector: Selector, options: WatchOptions, start: (ha
   const agents = new Map<string, Agent>();
   let sub!: Subscription;
   let iterated = false;
+  let applied = 0; // the last event the answer includes
   const channel = new Channel<WatchChange>(() => sub.close());
   let markLoaded!: () => void;
   const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
@@ -65,7 +66,7 @@ export function startWatch(selector: Selector, options: WatchOptions, start: (ha
       return sub.state;
     },
     get lastEventId() {
-      return sub.lastEventId;
+      return applied;
     },
     close: () => sub.close(),
     [Symbol.asyncIterator]() {
@@ -75,6 +76,8 @@ export function startWatch(selector: Selector, options: WatchOptions, start: (ha
   };
 
   sub = start(async (update) => {
+    if (update.type === "snapshot") applied = update.cursor;
+    else if (update.type !== "reset") applied = update.id;
     if (update.type === "snapshot" && update.reason === "initial") {
       applyChanges(agents, [{ type: "reset", agents: update.agents, entered: [], left: [], cursor: update.cursor }]);
       markLoaded();
