@@ -41,7 +41,7 @@ describe("reduceWatch", () => {
     ]);
     const left = changes[2] as Extract<WatchChange, { type: "left" }>;
     expect(left.reason).toBe("unmatched");
-    expect(left.agent.revision).toBe(1); // the last one held
+    expect(left.agent.revision).toBe(2); // as it is now: what made it leave
     const update = changes[1] as Extract<WatchChange, { type: "updated" }>;
     expect(update.previous.revision).toBe(1);
   });

@@ -18,7 +18,7 @@ export type WatchChange =
   | { type: "entered"; agent: Agent; event: number }
   /** An agent in the answer changed and still matches. */
   | { type: "updated"; agent: Agent; previous: Agent; event: number }
-  /** The agent left the answer: it stopped matching, or was deregistered (`agent` is the last held). */
+  /** The agent left the answer: it stopped matching (`agent` as it is now, which says why), or was deregistered (`agent` as last held). */
   | { type: "left"; agent: Agent; reason: "unmatched" | "deregistered"; event: number }
   /**
    * The stream could not resume (history pruned, new database), so the answer
@@ -39,7 +39,7 @@ function reduceEvent(held: ReadonlyMap<string, Agent>, ev: Event): WatchChange[]
   // A registration starts a new life (revisions may start again); anything else older than what is held is stale.
   const stale = before !== undefined && ev.type !== "agent_registered" && agent.revision <= before.revision;
   if (ev.match === "left") {
-    return before && !(before.revision > agent.revision) ? [{ type: "left", agent: before, reason: "unmatched", event: ev.id }] : [];
+    return before && !(before.revision > agent.revision) ? [{ type: "left", agent, reason: "unmatched", event: ev.id }] : [];
   }
   if (ev.match === undefined) return []; // not a standing-query event (a stream without a selector)
   if (!before) return [{ type: "entered", agent, event: ev.id }]; // `stayed` for one not held: a page missed it
