@@ -133,7 +133,7 @@ export const EVENT_STREAM_DESCRIPTION = [
   "Every event but `agent_deregistered` carries the agent at its new `revision`: apply it only when that is newer than the one held.",
 ].join(" ");
 
-export const StreamEvent = Type.Union([RegistryEventSchema, ResetEventSchema], { description: EVENT_STREAM_DESCRIPTION });
+export const StreamEvent = Type.Union([...RegistryEventSchema.anyOf, ResetEventSchema], { description: EVENT_STREAM_DESCRIPTION });
 
 /**
  * The 200 of a stream route: `text/event-stream`, each frame's data one
