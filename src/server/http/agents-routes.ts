@@ -79,6 +79,11 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
 
   // One agent by id, or 404: the answers of every route under /agents/{id} that reads it.
   const agentReads = problemResponses([...READ, "agent_not_found"]);
+  const agentOr404 = async (id: string) => {
+    const row = await store.getAgent(id);
+    if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+    return row;
+  };
 
   app.get(
     "/api/v1/agents",
@@ -117,8 +122,7 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
     async (request) => {
       requireRead(request, config);
       const { id } = request.params;
-      const row = await store.getAgent(id);
-      if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+      const row = await agentOr404(id);
       return toPublic(row);
     },
   );
@@ -230,8 +234,7 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
     async (request) => {
       requireRead(request, config);
       const { id } = request.params;
-      const row = await store.getAgent(id);
-      if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+      const row = await agentOr404(id);
       const agent = toPublic(row);
       const history = await store.trustHistory(id, HISTORY_PER_AGENT);
       return { agent_id: id, score: agent.trust_score, tier: agent.trust_tier, history: history.map((h) => ({ at: iso(h.at), score: h.score, tier: h.tier, reason: h.reason })) };
@@ -253,8 +256,7 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
     async (request) => {
       requireRead(request, config);
       const { id } = request.params;
-      const row = await store.getAgent(id);
-      if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
+      const row = await agentOr404(id);
       const history = await store.healthHistory(id, HISTORY_PER_AGENT);
       return {
         agent_id: id,
