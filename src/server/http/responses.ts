@@ -90,8 +90,9 @@ export const Stats = Type.Object({
  * objects, one per `type`, so the serializer picks the branch by its `type`.
  */
 const registryEvents = <I extends TSchema>(id: I) => {
+  // Keys in the order the log writes them (snapshot.ts), which is the order the serializer emits.
   const eventOf = <T extends string, P extends Record<string, TSchema>>(type: T, description: string, fields: P) =>
-    Type.Object({ type: Type.Literal(type), id, agent_id: Type.String(), timestamp: Timestamp, ...fields }, { description });
+    Type.Object({ id, type: Type.Literal(type), agent_id: Type.String(), timestamp: Timestamp, ...fields }, { description });
   return Type.Union([
     eventOf("agent_registered", "A new agent", { agent: PublicAgent }),
     eventOf("agent_updated", "Card fields changed", { changed: Type.Array(Type.String(), { description: "Names of the card fields that changed" }), agent: PublicAgent }),
