@@ -20,7 +20,10 @@ describe("formatEvent", () => {
       .toContain("trust 0.501 → 0.504 (reliable)");
     expect(line({ type: "agent_registered", agent_id: "billing-7", timestamp: at, agent })).toBe('T     #42  registered    billing-7  "Billing" v1.2.0 · mcp · 1 skill · finance');
     expect(line({ type: "agent_updated", agent_id: "billing-7", timestamp: at, changed: ["version", "tags"], agent })).toBe("T     #42  updated       billing-7  changed version, tags (revision 4)");
-    expect(line({ type: "agent_deregistered", agent_id: "billing-7", timestamp: at, revision: 9 })).toBe("T     #42  deregistered  billing-7  removed at revision 9");
+    expect(line({ type: "agent_deregistered", agent_id: "billing-7", timestamp: at, revision: 9, reason: "deregistered" })).toBe("T     #42  deregistered  billing-7  removed at revision 9");
+    expect(line({ type: "agent_deregistered", agent_id: "billing-7", timestamp: at, revision: 9, reason: "reaped" })).toBe(
+      "T     #42  deregistered  billing-7  removed at revision 9 (reaped: offline for --deregister-after)",
+    );
   });
 
   it("colours only when asked, and the colours carry no extra text", () => {

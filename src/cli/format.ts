@@ -48,7 +48,7 @@ export function describeChange(event: RegistryEvent, style: Style): string {
     case "agent_updated":
       return `changed ${e.changed.length ? e.changed.join(", ") : "nothing"} ${style.dim(`(revision ${e.agent.revision})`)}`;
     case "agent_deregistered":
-      return style.dim(`removed at revision ${e.revision}`);
+      return style.dim(`removed at revision ${e.revision}${e.reason === "reaped" ? " (reaped: offline for --deregister-after)" : ""}`);
     case "agent_health_changed":
       return `${paintHealth(style, e.previous_status)} → ${paintHealth(style, e.status)}${e.message ? `  ${style.dim(quote(e.message))}` : ""}`;
     case "trust_score_changed": {

@@ -18,6 +18,7 @@ Commands:
   events      Tail the event stream (readable lines or --json)
   agents      List agents as a table, or show one (agents show <id>)
   simulate    Run a fleet of simulated agents against a registry
+  probe       Check an A2A card or an endpoint the way the registry would, without registering
 
 Run agentmesh <command> --help for its flags and examples.
 
@@ -28,6 +29,7 @@ Examples:
   agentmesh events --types health,trust
   agentmesh agents --sort trust_score
   agentmesh simulate --agents 20 --seed 7
+  agentmesh probe https://agent.example.com
 `;
 
 // Each command's module is loaded only when it runs, so start-up stays quick (the
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number | null
   events: async (argv, io) => (await import("./commands/events.js")).eventsCommand(argv, io),
   agents: async (argv, io) => (await import("./commands/agents.js")).agentsCommand(argv, io),
   simulate: async (argv, io) => (await import("./commands/simulate.js")).simulateCommand(argv, io),
+  probe: async (argv, io) => (await import("./commands/probe.js")).probeCommand(argv, io),
 };
 
 function version(): string {

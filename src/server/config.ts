@@ -8,6 +8,8 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { DURATION_EXAMPLES, parseDuration } from "../shared/duration.js";
+import { parseCidrList } from "./fetch/cidr.js";
+import { PROBE_LIMITS } from "../shared/probe.js";
 
 export { parseDuration };
 
@@ -19,6 +21,8 @@ export interface Config {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   sweepIntervalMs: number;
+  /** How long an agent may stay offline before it is deregistered (reaped); 0 = never. */
+  deregisterAfterMs: number;
   historyMaxEvents: number;
   historyMaxAgeMs: number;
   keepaliveMs: number;
@@ -55,9 +59,22 @@ export interface Config {
    * or loopback / linklocal / uniquelocal); empty: none, the peer address counts.
    */
   trustProxy: string[];
+  /** CIDR ranges the registry may fetch from although loopback, private or otherwise special (A2A cards, probes); empty: none. */
+  probeAllow: string[];
+  /** CIDR ranges the registry never fetches from, even public ones; wins over probeAllow. */
+  probeDeny: string[];
+  /** Probe settings an agent's probe does not set itself (src/shared/probe.ts bounds the per-agent values). */
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  probeFailures: number;
+  probeSuccesses: number;
+  /** Probes in flight at once on this instance, across all targets. */
+  probeConcurrency: number;
+  /** Probes in flight at once against one host. */
+  probePerHost: number;
 }
 
-type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses" | "cidrs";
 
 interface Setting {
   key: keyof Config;
@@ -75,6 +92,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "heartbeatIntervalMs", flag: "heartbeat-interval", kind: "duration", default: "10s", help: "Interval heartbeat answers ask agents for" },
   { key: "offlineAfterMs", flag: "offline-after", kind: "duration", default: "30s", help: "Silence after which an agent is marked offline" },
   { key: "sweepIntervalMs", flag: "sweep-interval", kind: "duration", default: "1s", help: "How often the health sweeper runs" },
+  {
+    key: "deregisterAfterMs",
+    flag: "deregister-after",
+    kind: "delay",
+    default: "0",
+    help: "Deregister agents that have been offline this long (announced as agent_deregistered with reason reaped); 0 = never",
+  },
   { key: "historyMaxEvents", flag: "history-max-events", kind: "int", default: "100000", help: "Events kept in the log for resume and history" },
   { key: "historyMaxAgeMs", flag: "history-max-age", kind: "duration", default: "24h", help: "Age after which events are pruned from the log" },
   { key: "keepaliveMs", flag: "keepalive", kind: "duration", default: "15s", help: "Longest silence on an event stream: a quiet stream gets a keep-alive comment" },
@@ -115,6 +139,26 @@ export const SETTINGS: readonly Setting[] = [
     default: "",
     help: "Proxies whose X-Forwarded-For names the client (comma-separated IPs, CIDR ranges, or loopback); empty: none",
   },
+  {
+    key: "probeAllow",
+    flag: "probe-allow",
+    kind: "cidrs",
+    default: "",
+    help: "CIDR ranges the registry may fetch cards and probe although loopback, private or reserved (e.g. 127.0.0.0/8,::1/128); link-local is never fetched; empty: public addresses only",
+  },
+  {
+    key: "probeDeny",
+    flag: "probe-deny",
+    kind: "cidrs",
+    default: "",
+    help: "CIDR ranges the registry never fetches cards from or probes, even public ones; wins over --probe-allow",
+  },
+  { key: "probeIntervalMs", flag: "probe-interval", kind: "duration", default: "30s", help: "Time between two probes of an agent, unless its probe sets interval_ms (5s to 1h)" },
+  { key: "probeTimeoutMs", flag: "probe-timeout", kind: "duration", default: "5s", help: "Deadline of one probe, unless its probe sets timeout_ms (100ms to 1m, shorter than the interval)" },
+  { key: "probeFailures", flag: "probe-failures", kind: "int", default: "3", help: "Failed probes in a row before an agent's probe is failing (1 to 10)" },
+  { key: "probeSuccesses", flag: "probe-successes", kind: "int", default: "2", help: "Successful probes in a row before a failing probe recovers (1 to 10)" },
+  { key: "probeConcurrency", flag: "probe-concurrency", kind: "int", default: "64", help: "Probes in flight at once on this instance" },
+  { key: "probePerHost", flag: "probe-per-host", kind: "int", default: "4", help: "Probes in flight at once against one host" },
 ];
 
 export class ConfigError extends Error {
@@ -192,6 +236,12 @@ function convert(s: Setting, raw: string): unknown {
       if (bad !== undefined) fail(`has ${JSON.stringify(bad)}, which is not an IP address, a CIDR range (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
       return list;
     }
+    case "cidrs":
+      try {
+        return parseCidrList(raw).map((c) => c.text);
+      } catch (err) {
+        return fail(`has ${(err as Error).message}`);
+      }
   }
 }
 
@@ -241,7 +291,22 @@ export function loadConfig({ flags = {}, env = {} }: ConfigSources = {}): Readon
   if (cfg.maxStreamsPerClient > cfg.maxStreams) cfg.maxStreamsPerClient = cfg.maxStreams;
   if (cfg.dbPoolSize < 1) throw new ConfigError("db-pool-size", "must be at least 1");
   if (cfg.historyMaxEvents < 1) throw new ConfigError("history-max-events", "must be at least 1");
+  checkProbeDefaults(cfg);
   return Object.freeze(cfg);
+}
+
+/** The server's probe defaults must lie within the bounds an agent's own probe is held to. */
+function checkProbeDefaults(cfg: Config): void {
+  const within = (flag: string, value: number, { minimum, maximum }: { minimum: number; maximum: number }, unit = "") => {
+    if (value < minimum || value > maximum) throw new ConfigError(flag, `must be between ${minimum}${unit} and ${maximum}${unit}`);
+  };
+  within("probe-interval", cfg.probeIntervalMs, PROBE_LIMITS.interval_ms, "ms");
+  within("probe-timeout", cfg.probeTimeoutMs, PROBE_LIMITS.timeout_ms, "ms");
+  within("probe-failures", cfg.probeFailures, PROBE_LIMITS.failures);
+  within("probe-successes", cfg.probeSuccesses, PROBE_LIMITS.successes);
+  if (cfg.probeTimeoutMs >= cfg.probeIntervalMs) throw new ConfigError("probe-timeout", `must be shorter than --probe-interval (${cfg.probeIntervalMs}ms)`);
+  if (cfg.probeConcurrency < 1) throw new ConfigError("probe-concurrency", "must be at least 1");
+  if (cfg.probePerHost < 1) throw new ConfigError("probe-per-host", "must be at least 1");
 }
 
 export function envVarFor(flag: string): string {

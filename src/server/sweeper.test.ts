@@ -6,7 +6,7 @@ afterEach(() => {
 });
 
 describe("sweeper", () => {
-  it("sweeps every interval, decays and prunes about once a minute, never overlaps, and stops cleanly", async () => {
+  it("sweeps and reaps every interval, decays and prunes about once a minute, never overlaps, and stops cleanly", async () => {
     vi.useFakeTimers();
     let now = 0;
     const calls: string[] = [];
@@ -20,6 +20,10 @@ describe("sweeper", () => {
           calls.push("sweep");
           await new Promise((r) => setTimeout(r, 1500)); // slower than the interval
           inFlight--;
+          return 0;
+        },
+        async reap() {
+          calls.push("reap");
           return 0;
         },
         async decayIdle() {
@@ -54,6 +58,9 @@ describe("sweeper", () => {
     await vi.advanceTimersByTimeAsync(2000);
     await stopping;
     expect(vi.getTimerCount()).toBe(0);
+    // each run sweeps, then reaps (the run in progress at stop() included)
+    expect(calls.filter((c) => c === "reap").length).toBe(calls.filter((c) => c === "sweep").length);
+    expect(calls.indexOf("reap")).toBe(calls.indexOf("sweep") + 1);
     expect(calls.some((c) => c.startsWith("error"))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Background duties on a timer: mark silent agents offline (every sweep
- * interval), decay idle trust and prune the event log (about once a minute).
+ * Background duties on a timer: mark silent agents offline and reap those
+ * offline for `--deregister-after` (every sweep interval), decay idle trust
+ * and prune the event log (about once a minute).
  * Each run goes through the registry service like any other change; runs never
  * overlap, and `stop()` waits for the one in progress.
  */
@@ -10,7 +11,7 @@ import type { Clock } from "./registry/service.js";
 import type { Store } from "./store/store.js";
 
 export interface SweeperDeps {
-  registry: Pick<Registry, "sweep" | "decayIdle">;
+  registry: Pick<Registry, "sweep" | "reap" | "decayIdle">;
   store: Pick<Store, "prune">;
   config: Pick<Config, "sweepIntervalMs" | "historyMaxEvents" | "historyMaxAgeMs">;
   clock: Clock;
@@ -38,6 +39,7 @@ export class Sweeper {
     const { registry, store, config, clock, onError } = this.deps;
     try {
       await registry.sweep();
+      await registry.reap();
       const now = clock.now();
       if (now - this.lastHousekeeping >= HOUSEKEEPING_MS) {
         this.lastHousekeeping = now;

@@ -4,7 +4,7 @@
  * (OpenAPI) and give the TypeScript types used by the server, the SDK and the
  * dashboard, so the three never drift.
  */
-import { Type, type Static } from "typebox";
+import { Type, type Static, type TNull, type TOptional, type TProperties, type TSchema, type TUnion } from "typebox";
 
 export const PROTOCOLS = ["a2a", "mcp", "http", "grpc", "websocket", "custom"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -87,12 +87,26 @@ export const Skill = Type.Object(
     name: Term(100),
     description: Text({ maxLength: 1000 }),
     tags: Type.Optional(Type.Array(Label(50), { maxItems: 20 })),
+    // From A2A's AgentSkill (cards registered by URL carry them; native registrations may).
+    id: Type.Optional(Label(100)),
+    examples: Type.Optional(Type.Array(Text({ maxLength: 500 }), { maxItems: 10 })),
+    input_modes: Type.Optional(Type.Array(Label(100), { maxItems: 20, description: "Media types the skill accepts (A2A inputModes)" })),
+    output_modes: Type.Optional(Type.Array(Label(100), { maxItems: 20, description: "Media types the skill produces (A2A outputModes)" })),
   },
   { additionalProperties: false },
 );
 export type Skill = Static<typeof Skill>;
 
-const cardFields = {
+/**
+ * The card, field by field: the ONE definition every other list of card fields
+ * is derived from — the bodies of `POST /agents` and `PATCH`, the public
+ * `Agent`, the stored row's type, columns and mapping (src/server/store/columns.ts),
+ * the card→row copy and the fields `agent_updated` compares
+ * (src/server/registry/card.ts). Adding a card field is one entry here (and in
+ * CARD_ABSENT when it may be left out) plus a migration adding its column: a
+ * string is stored as text, anything else as JSON text.
+ */
+export const CARD_FIELDS = {
   name: Label(200),
   version: Label(50),
   description: Text({ maxLength: 2000 }),
@@ -105,37 +119,57 @@ const cardFields = {
   protocol: Type.Enum([...PROTOCOLS]),
   skills: Type.Array(Skill, { maxItems: 100, description: "Skill names are unique within an agent" }),
   tags: Type.Array(Term(50), { maxItems: 50 }),
-  provider: Type.Optional(Line({ maxLength: 200 })),
-  metadata: Type.Optional(
-    Type.Record(Type.String(), Type.Unknown(), {
-      maxProperties: 32,
-      "x-metadata-limits": METADATA_LIMITS,
-      description:
-        "A small free-form object: at most 32 keys and 4 KiB as JSON, nested at most 32 levels; keys at any level 0–100 characters without control characters; strings as free text (tab, LF and CR allowed)",
-    }),
-  ),
+  provider: Line({ maxLength: 200 }),
+  metadata: Type.Record(Type.String(), Type.Unknown(), {
+    maxProperties: 32,
+    "x-metadata-limits": METADATA_LIMITS,
+    description:
+      "A small free-form object: at most 32 keys and 4 KiB as JSON, nested at most 32 levels; keys at any level 0–100 characters without control characters; strings as free text (tab, LF and CR allowed)",
+  }),
 };
+export type CardField = keyof typeof CARD_FIELDS;
+export const CARD_FIELD_NAMES = Object.keys(CARD_FIELDS) as CardField[];
+
+/**
+ * The card fields a registration may leave out, and what they then are. A
+ * field that is null when absent is nullable everywhere: the public agent
+ * shows null, the column holds NULL, and PATCH clears it with null. Fields
+ * not named here are required.
+ */
+export const CARD_ABSENT = { skills: "empty list", tags: "empty list", provider: null, metadata: null } as const satisfies Partial<
+  Record<CardField, null | "empty list">
+>;
+
+type CardProps = typeof CARD_FIELDS;
+type AbsentKey = keyof typeof CARD_ABSENT;
+type NullableKey = { [K in AbsentKey]: (typeof CARD_ABSENT)[K] extends null ? K : never }[AbsentKey];
+/** A card field as the stored and public agent holds it: null where it may be absent. */
+type HeldProps = { [K in CardField]: K extends NullableKey ? TUnion<[CardProps[K], TNull]> : CardProps[K] };
+
+const isNullable = (key: CardField) => (CARD_ABSENT as Partial<Record<CardField, unknown>>)[key] === null;
+const mapCard = <P extends TProperties>(f: (key: CardField, schema: TSchema) => TSchema) =>
+  Object.fromEntries(CARD_FIELD_NAMES.map((key) => [key, f(key, CARD_FIELDS[key])])) as P;
+const held = (key: CardField, schema: TSchema) => (isNullable(key) ? Type.Union([schema, Type.Null()]) : schema);
+
+/** The card fields as every agent holds them (absent ones null or empty). */
+export const CardHeld = Type.Object(mapCard<HeldProps>(held));
+export type CardHeld = Static<typeof CardHeld>;
 
 /** Body of `POST /agents`: the card, with its id. */
 export const AgentCard = Type.Object(
-  { id: AgentId, ...cardFields, skills: Type.Optional(cardFields.skills), tags: Type.Optional(cardFields.tags) },
+  {
+    id: AgentId,
+    ...mapCard<{ [K in CardField]: K extends AbsentKey ? TOptional<CardProps[K]> : CardProps[K] }>((key, schema) =>
+      key in CARD_ABSENT ? Type.Optional(schema) : schema,
+    ),
+  },
   { additionalProperties: false },
 );
 export type AgentCard = Static<typeof AgentCard>;
 
 /** Body of `PATCH /agents/{id}`: any card field but the id. */
 export const AgentPatch = Type.Object(
-  {
-    name: Type.Optional(cardFields.name),
-    version: Type.Optional(cardFields.version),
-    description: Type.Optional(cardFields.description),
-    endpoint: Type.Optional(cardFields.endpoint),
-    protocol: Type.Optional(cardFields.protocol),
-    skills: Type.Optional(cardFields.skills),
-    tags: Type.Optional(cardFields.tags),
-    provider: Type.Optional(Type.Union([cardFields.provider, Type.Null()])),
-    metadata: Type.Optional(Type.Union([cardFields.metadata, Type.Null()])),
-  },
+  mapCard<{ [K in CardField]: TOptional<HeldProps[K]> }>((key, schema) => Type.Optional(held(key, schema))),
   { additionalProperties: false, minProperties: 1 },
 );
 export type AgentPatch = Static<typeof AgentPatch>;
@@ -145,15 +179,7 @@ const Timestamp = Type.String({ format: "date-time" });
 /** The public snapshot of an agent, as the API answers and as every event carries it. */
 export const Agent = Type.Object({
   id: Type.String(),
-  name: Type.String(),
-  version: Type.String(),
-  description: Type.String(),
-  endpoint: Type.String(),
-  protocol: Type.String(),
-  skills: Type.Array(Skill),
-  tags: Type.Array(Type.String()),
-  provider: Type.Union([Type.String(), Type.Null()]),
-  metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  ...CardHeld.properties,
   health_status: Type.Enum([...HEALTH_STATUSES]),
   last_heartbeat_at: Type.Union([Timestamp, Type.Null()], {
     description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event",
@@ -164,25 +190,7 @@ export const Agent = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
 });
-export interface Agent {
-  id: string;
-  name: string;
-  version: string;
-  description: string;
-  endpoint: string;
-  protocol: Protocol;
-  skills: Skill[];
-  tags: string[];
-  provider: string | null;
-  metadata: Record<string, unknown> | null;
-  health_status: HealthStatus;
-  last_heartbeat_at: string | null;
-  trust_score: number;
-  trust_tier: TrustTier;
-  revision: number;
-  created_at: string;
-  updated_at: string;
-}
+export type Agent = Static<typeof Agent>;
 
 export const Heartbeat = Type.Object(
   {

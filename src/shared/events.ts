@@ -37,18 +37,44 @@ export interface AgentUpdatedEvent extends EventBase {
   changed: string[];
   agent: Agent;
 }
+/** Why an agent left: `DELETE` by its owner or an admin, or reaped after `--deregister-after` offline. */
+export type DeregistrationReason = "deregistered" | "reaped";
+
 export interface AgentDeregisteredEvent extends EventBase {
   type: "agent_deregistered";
   /** The revision the agent had when it was removed. */
   revision: number;
+  /** Why it was removed (events logged by versions before reaping have none). */
+  reason: DeregistrationReason;
 }
-export interface AgentHealthChangedEvent extends EventBase {
+
+/** What caused a health change: the agent's own heartbeat, the registry's probe of it, or the sweeper noticing silence. */
+export type HealthSource = "heartbeat" | "probe" | "sweep";
+
+/** What one probe saw; carried by health events whose `source` is `probe`. */
+export interface ProbeResult {
+  kind: "http" | "a2a" | "tcp";
+  ok: boolean;
+  latency_ms: number;
+  /** The HTTP status, for `http` and `a2a` probes that got an answer. */
+  status_code?: number;
+  /** Why the probe failed (refused, timeout, not JSON, …); absent when it succeeded. */
+  error?: string;
+}
+
+interface HealthChangedBase extends EventBase {
   type: "agent_health_changed";
+  /** What caused the change (events logged by versions before probes have none). */
+  source: HealthSource;
   status: HealthStatus;
   previous_status: HealthStatus;
   message: string | null;
   agent: Agent;
 }
+export type AgentHealthChangedEvent =
+  | (HealthChangedBase & { source: "heartbeat" | "sweep" })
+  /** A probe's run of results moved the status; `probe` is the result that completed the run. */
+  | (HealthChangedBase & { source: "probe"; probe: ProbeResult });
 export interface TrustScoreChangedEvent extends EventBase {
   type: "trust_score_changed";
   score: number;

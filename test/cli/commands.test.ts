@@ -22,7 +22,7 @@ afterAll(() => server.destroy());
 const oneLine = (s: string) => s.trim().split("\n").length === 1;
 
 describe.concurrent("help and usage errors", () => {
-  it.each(["events", "agents", "simulate", "serve"])("%s --help prints flags and examples", async (command) => {
+  it.each(["events", "agents", "simulate", "serve", "probe"])("%s --help prints flags and examples", async (command) => {
     const r = await run([command, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(command === "serve" ? "--demo" : "Examples:");

@@ -128,6 +128,8 @@ describe("agentmesh serve --demo", () => {
       expect(demo.stderr).toMatch(/demo: 12 simulated agents running/);
       // The demo counts the new fleet's reports (--trust-maturity 0), so trust moves by reports too.
       expect(demo.stderr).toMatch(/demo: reports from the simulated agents count in full/);
+      // Its agents serve cards from this machine, so the registry may fetch loopback (never a default outside --demo).
+      expect(demo.stderr).toContain("demo: the registry may fetch cards from and probe this machine (--probe-allow 127.0.0.0/8,::1/128)");
       await waitFor(async () => {
         const events = await logAfter(url, 0, "").catch(() => []);
         return events.some((e) => e.type === "trust_score_changed" && / reported by /.test(String(e.reason)));

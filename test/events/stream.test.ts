@@ -109,10 +109,10 @@ describe("events from the registry", () => {
     const events = s.events();
     expect(events.map((e) => e.type)).toEqual(["agent_registered", "agent_updated", "agent_health_changed", "trust_score_changed", "agent_deregistered"]);
     expect(events[1]).toMatchObject({ changed: ["version"], agent: { version: "2.0.0", revision: 2 } });
-    expect(events[2].agent.revision).toBe(3);
+    expect(events[2]).toMatchObject({ source: "heartbeat", status: "unhealthy", agent: { revision: 3 } });
     expect(events[3]).toMatchObject({ previous_score: 0.5, tier: "experimental", reason: "reported unhealthy", agent: { revision: 3 } });
     expect(events[3].score).toBeLessThan(0.5);
-    expect(events[4]).toEqual({ id: events[4].id, type: "agent_deregistered", agent_id: "lifecycle", timestamp: events[4].timestamp, revision: 3 });
+    expect(events[4]).toEqual({ id: events[4].id, type: "agent_deregistered", agent_id: "lifecycle", timestamp: events[4].timestamp, revision: 3, reason: "deregistered" });
     const ids = events.map((e) => e.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);

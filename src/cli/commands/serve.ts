@@ -12,6 +12,10 @@ import { runSimulation } from "../sim/simulation.js";
 import type { Io } from "../io.js";
 
 export const DEMO_AGENTS = 12;
+/** Loopback, which `--demo` allows the registry to fetch from unless --probe-allow is given. */
+export const DEMO_PROBE_ALLOW = "127.0.0.0/8,::1/128";
+
+const given = (argv: string[], flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
 
 export const DEMO_HELP = `
 Demo:
@@ -30,8 +34,12 @@ export async function serveCommand(argv: string[], io: Io): Promise<number | nul
   // The demo fleet is minutes old, and reports from new agents count for nothing
   // (the trust model's probation): unless told otherwise, a demo counts them in
   // full so that trust visibly moves. Never a default outside --demo.
-  const demoMaturity = demo && !rest.some((a) => a === "--trust-maturity" || a.startsWith("--trust-maturity=")) && io.env.AGENTMESH_TRUST_MATURITY === undefined;
+  const demoMaturity = demo && !given(rest, "--trust-maturity") && io.env.AGENTMESH_TRUST_MATURITY === undefined;
   if (demoMaturity) rest.push("--trust-maturity", "0");
+  // The demo's agents serve their cards from this machine: the registry may
+  // fetch and probe loopback, which it never does unless allowed.
+  const demoLoopback = demo && !given(rest, "--probe-allow") && io.env.AGENTMESH_PROBE_ALLOW === undefined;
+  if (demoLoopback) rest.push("--probe-allow", DEMO_PROBE_ALLOW);
   const running = (await runServe(rest, io.env).catch((err) => {
     throw err instanceof ServeArgsError ? parseArgsUsageError(err.cause, "serve") : err;
   })) as RunningServer | null;
@@ -40,6 +48,7 @@ export async function serveCommand(argv: string[], io: Io): Promise<number | nul
     return 0;
   }
   if (demoMaturity) io.err.write("agentmesh serve: demo: reports from the simulated agents count in full (--trust-maturity 0)\n");
+  if (demoLoopback) io.err.write(`agentmesh serve: demo: the registry may fetch cards from and probe this machine (--probe-allow ${DEMO_PROBE_ALLOW})\n`);
   if (demo) startDemo(running, io);
   return null; // keep running; runServe owns the signals and the exit
 }

@@ -84,6 +84,9 @@ export interface Reporter {
 /** Statuses in which an agent is up and heartbeating; only these can give standing. */
 const STEADY: ReadonlySet<HealthStatus> = new Set(["healthy", "degraded"]);
 
+/** Whether an agent in this status is up (`healthy` or `degraded`): only then does its healthy run go on. */
+export const isSteady = (status: HealthStatus): boolean => STEADY.has(status);
+
 /**
  * How much a reporter's word counts, in [0, 1]: the product of
  * - age since registration: nothing during the first maturity/24 (1 h, the

@@ -1,8 +1,9 @@
 /**
  * Card rules the schemas cannot express: unique skill names and a small
- * metadata object; and which card fields a change touched (for `agent_updated`).
+ * metadata object; the card as a row holds it; and which card fields a change
+ * touched (for `agent_updated`). The field list is CARD_FIELDS' own.
  */
-import type { AgentCard, AgentPatch } from "../../shared/agent.js";
+import { CARD_ABSENT, CARD_FIELD_NAMES, type AgentCard, type AgentPatch, type CardHeld } from "../../shared/agent.js";
 import { AppError } from "../errors.js";
 import type { AgentRow } from "../store/store.js";
 
@@ -28,8 +29,21 @@ export function checkCard(card: AgentCard | AgentPatch): void {
   }
 }
 
-const CARD_FIELDS = ["name", "version", "description", "endpoint", "protocol", "skills", "tags", "provider", "metadata"] as const;
+/** A registration's card as every agent holds it: fields left out become null or an empty list (CARD_ABSENT). */
+export function heldCard(card: AgentCard): CardHeld {
+  const held: Record<string, unknown> = {};
+  for (const key of CARD_FIELD_NAMES) {
+    const absent = (CARD_ABSENT as Partial<Record<string, null | "empty list">>)[key];
+    held[key] = card[key] ?? (absent === "empty list" ? [] : absent);
+  }
+  return held as CardHeld;
+}
+
+/** The card fields of a stored agent (no registry field). */
+export function cardOf(row: AgentRow): CardHeld {
+  return Object.fromEntries(CARD_FIELD_NAMES.map((key) => [key, row[key]])) as CardHeld;
+}
 
 export function cardChanges(before: AgentRow, after: AgentRow): string[] {
-  return CARD_FIELDS.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  return CARD_FIELD_NAMES.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
 }

@@ -16,7 +16,7 @@ let now: number;
 let published: StoredEvent[];
 
 // trustMaturityMs 0: reporters here are minutes old; their standing rules are tested in domain/trust.test.ts and test/abuse/.
-const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0 };
+const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 0 };
 const clock = { now: () => now };
 const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
 
@@ -54,7 +54,7 @@ describe("health deadlines", () => {
     expect(await a.sweep()).toBe(0);
     const health = published.filter((e) => e.type === "agent_health_changed").map((e) => JSON.parse(e.payload));
     expect(health).toHaveLength(1);
-    expect(health[0]).toMatchObject({ status: "offline", previous_status: "healthy", message: "no heartbeat for 30s" });
+    expect(health[0]).toMatchObject({ status: "offline", previous_status: "healthy", message: "no heartbeat for 30s", source: "sweep" });
   });
 
   it("an agent that never sends a heartbeat goes offline after offline_after from registration", async () => {
@@ -93,6 +93,34 @@ describe("health deadlines", () => {
     const row = (await store.getAgent("calm"))!;
     expect(row.last_heartbeat_at).toBe(now);
     expect(row.revision).toBe(2);
+  });
+});
+
+describe("probe transitions and deregistration", () => {
+  it("a probe's status change is committed and announced as caused by the probe; the same status again, or a gone agent, is nothing", async () => {
+    const r = registry();
+    const { token } = await r.register(card("p1"), {});
+    await r.heartbeat("p1", {}, { bearer: token });
+    published = [];
+    const probe = { kind: "http" as const, ok: false, latency_ms: 12, status_code: 503 };
+    expect(await r.probeTransition("p1", { status: "unhealthy", reason: "3 probes failed: HTTP 503", probe })).toBe(true);
+    expect(await r.probeTransition("p1", { status: "unhealthy", reason: "still failing", probe })).toBe(false);
+    expect(await r.probeTransition("nobody", { status: "unhealthy", reason: null, probe })).toBe(false);
+    const health = published.filter((e) => e.type === "agent_health_changed").map((e) => JSON.parse(e.payload));
+    expect(health).toEqual([expect.objectContaining({ source: "probe", probe, status: "unhealthy", previous_status: "healthy", message: "3 probes failed: HTTP 503" })]);
+    const row = (await store.getAgent("p1"))!;
+    expect(row).toMatchObject({ health_status: "unhealthy", revision: health[0].agent.revision });
+    expect(await store.healthHistory("p1", 10)).toHaveLength(2);
+  });
+
+  it("a heartbeat's health change names its source, and a DELETE is announced with reason deregistered", async () => {
+    const r = registry();
+    const { token } = await r.register(card("d1"), {});
+    await r.heartbeat("d1", { status: "degraded" }, { bearer: token });
+    await r.deregister("d1", { bearer: token });
+    const payloads = published.map((e) => JSON.parse(e.payload));
+    expect(payloads.find((p) => p.type === "agent_health_changed")).toMatchObject({ source: "heartbeat", status: "degraded" });
+    expect(payloads.at(-1)).toEqual({ type: "agent_deregistered", agent_id: "d1", timestamp: new Date(now).toISOString(), revision: 2, reason: "deregistered" });
   });
 });
 

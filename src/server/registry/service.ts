@@ -1,20 +1,32 @@
 /**
  * The registry service: the one path every change takes. It reads the agent,
- * decides with the pure rules (domain/), and commits the new state together
- * with its events in one store transaction, conditional on the state it read;
- * on a conflict it reads again and decides again. After a commit it hands the
- * stored events to `onCommit` (the tailer), which is what wakes the streams.
+ * decides with the pure rules (decide.ts, over domain/), and commits the
+ * change together with its events in one store transaction, conditional on
+ * the state it read; on a conflict it reads again and decides again. After a
+ * commit it hands the stored events to `onCommit` (the tailer), which is what
+ * wakes the streams.
  */
 import type { AgentCard, AgentPatch, Heartbeat, HeartbeatResponse, InvocationReport } from "../../shared/agent.js";
-import { trustTier } from "../../shared/agent.js";
 import type { Config } from "../config.js";
-import { lastSign, isPunctual, isSilent, statusAfterHeartbeat } from "../domain/health.js";
-import { TRUST_WEIGHTS, applyTrust, decay, decideReport, healthySinceAfterHeartbeat, publishedScore, reporterStanding, shouldPublish, type TrustMove } from "../domain/trust.js";
+import { TRUST_WEIGHTS, reporterStanding } from "../domain/trust.js";
 import { AppError } from "../errors.js";
-import type { AgentRow, Commit, CommitResult, NewEvent, Store, StoredEvent } from "../store/store.js";
-import { newEvent } from "./snapshot.js";
+import type { AgentRow, Store, StoredEvent } from "../store/store.js";
+import { checkCard, heldCard } from "./card.js";
+import {
+  DECAY_MIN_DISTANCE,
+  decideCardUpdate,
+  decideDecay,
+  decideDeregistration,
+  decideHeartbeat,
+  decideProbeTransition,
+  decideReap,
+  decideRegistration,
+  decideReport,
+  decideSweep,
+  type Change,
+  type ProbeTransition,
+} from "./decide.js";
 import { hashToken, newAgentToken, secretEquals, tokenMatches } from "./tokens.js";
-import { checkCard, cardChanges } from "./card.js";
 
 export interface Clock {
   now(): number;
@@ -27,11 +39,11 @@ export interface Caller {
 
 export type RegistryConfig = Pick<
   Config,
-  "heartbeatIntervalMs" | "offlineAfterMs" | "adminToken" | "registrationToken" | "trustStep" | "trustMaturityMs"
+  "heartbeatIntervalMs" | "offlineAfterMs" | "adminToken" | "registrationToken" | "trustStep" | "trustMaturityMs" | "deregisterAfterMs"
 >;
 
 export interface RegistryDeps {
-  store: Pick<Store, "getAgent" | "findAgentByTokenHash" | "commit" | "reportCount" | "staleAgents" | "decayCandidates">;
+  store: Pick<Store, "getAgent" | "findAgentByTokenHash" | "commit" | "reportCount" | "staleAgents" | "decayCandidates" | "reapCandidates">;
   config: RegistryConfig;
   clock: Clock;
   onCommit: (events: StoredEvent[]) => void;
@@ -44,10 +56,11 @@ export type Registry = ReturnType<typeof createRegistry>;
 export function createRegistry({ store, config, clock, onCommit }: RegistryDeps) {
   const isAdmin = (caller: Caller) => secretEquals(caller.bearer, config.adminToken);
 
-  async function commit(change: Commit): Promise<CommitResult> {
-    const result = await store.commit(change);
+  /** The one place changes are committed; false when the state read has changed since (decide again). */
+  async function apply(change: Change): Promise<boolean> {
+    const result = await store.commit(change.commit);
     if (result.ok && result.events.length) onCommit(result.events);
-    return result;
+    return result.ok;
   }
 
   /** Runs read → decide → conditional commit until it commits without a conflict. */
@@ -95,28 +108,15 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
     throw new AppError("forbidden", `the token presented is not agent ${row.id}'s${allowAdmin ? " nor the admin token" : ""}`);
   }
 
-  /** Trust bookkeeping shared by every change: publish or not, and what the event and history say. */
-  function trustOutcome(row: AgentRow, move: TrustMove, now: number) {
-    const publish = move.reason !== "" && shouldPublish(row.trust_score, move.raw, config.trustStep);
-    const score = publish ? publishedScore(move.raw) : row.trust_score;
-    return { publish, score, raw: move.raw };
+  /** Background passes: decides on each candidate and commits; counts the commits that won (and `counts`). */
+  async function applyEach<T>(candidates: T[], decide: (candidate: T) => Change | null, counts: (change: Change) => boolean = () => true): Promise<number> {
+    let n = 0;
+    for (const candidate of candidates) {
+      const change = decide(candidate);
+      if (change && (await apply(change)) && counts(change)) n++;
+    }
+    return n;
   }
-
-  function trustEvent(before: AgentRow, after: AgentRow, reason: string, now: number): { event: NewEvent; history: Commit["trustHistory"] } {
-    const tier = trustTier(after.trust_score);
-    return {
-      event: newEvent("trust_score_changed", after, now, { score: after.trust_score, previous_score: before.trust_score, tier, reason }),
-      history: [{ agentId: after.id, at: now, score: after.trust_score, tier, reason }],
-    };
-  }
-
-  // The reports window is part of every guard: a report bumps no revision, and any write that
-  // raced one (another report, a heartbeat's trust move) must re-read instead of overwriting it.
-  const guardOf = (row: AgentRow) => ({
-    revision: row.revision,
-    lastHeartbeatAt: row.last_heartbeat_at,
-    reportsWindow: { start: row.reports_window_start, weight: row.reports_window_weight },
-  });
 
   return {
     async register(card: AgentCard, caller: Caller) {
@@ -128,23 +128,10 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           if (!caller.bearer || !(tokenMatches(caller.bearer, existing.token_hash) || isAdmin(caller))) {
             throw new AppError("agent_id_taken", `the id ${JSON.stringify(card.id)} is registered to another agent; re-registering needs that agent's token`);
           }
-          const next: AgentRow = {
-            ...existing,
-            name: card.name,
-            version: card.version,
-            description: card.description,
-            endpoint: card.endpoint,
-            protocol: card.protocol,
-            skills: card.skills ?? [],
-            tags: card.tags ?? [],
-            provider: card.provider ?? null,
-            metadata: card.metadata ?? null,
-          };
-          const changed = cardChanges(existing, next);
-          if (changed.length === 0) return { done: true, value: { row: existing, token: undefined, created: false } };
-          Object.assign(next, { revision: existing.revision + 1, updated_at: now });
-          const r = await commit({ mutation: { op: "update", row: next, expect: guardOf(existing) }, events: [newEvent("agent_updated", next, now, { changed })] });
-          return r.ok ? { done: true, value: { row: next, token: undefined, created: false } } : { done: false };
+          const next: AgentRow = { ...existing, ...heldCard(card) };
+          const change = decideCardUpdate(existing, next, now);
+          if (!change) return { done: true, value: { row: existing, token: undefined, created: false } };
+          return (await apply(change)) ? { done: true, value: { row: change.next, token: undefined, created: false } } : { done: false };
         }
         if (config.registrationToken && !(secretEquals(caller.bearer, config.registrationToken) || isAdmin(caller))) {
           throw new AppError(
@@ -155,15 +142,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const token = newAgentToken();
         const row: AgentRow = {
           id: card.id,
-          name: card.name,
-          version: card.version,
-          description: card.description,
-          endpoint: card.endpoint,
-          protocol: card.protocol,
-          skills: card.skills ?? [],
-          tags: card.tags ?? [],
-          provider: card.provider ?? null,
-          metadata: card.metadata ?? null,
+          ...heldCard(card),
           health_status: "unknown",
           health_message: null,
           last_heartbeat_at: null,
@@ -178,12 +157,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           reports_window_start: 0,
           reports_window_weight: 0,
         };
-        const r = await commit({
-          mutation: { op: "insert", row },
-          events: [newEvent("agent_registered", row, now, {})],
-          trustHistory: [{ agentId: row.id, at: now, score: row.trust_score, tier: trustTier(row.trust_score), reason: "registered" }],
-        });
-        if (!r.ok) return { done: false };
+        if (!(await apply(decideRegistration(row, now)))) return { done: false };
         return { done: true, value: { row, token, created: true } };
       }));
     },
@@ -197,13 +171,9 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         for (const [key, value] of Object.entries(patch)) {
           if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
         }
-        const changed = cardChanges(row, next);
-        if (changed.length === 0) return { done: true, value: row };
-        const now = clock.now();
-        next.revision = row.revision + 1;
-        next.updated_at = now;
-        const r = await commit({ mutation: { op: "update", row: next, expect: guardOf(row) }, events: [newEvent("agent_updated", next, now, { changed })] });
-        return r.ok ? { done: true, value: next } : { done: false };
+        const change = decideCardUpdate(row, next, clock.now());
+        if (!change) return { done: true, value: row };
+        return (await apply(change)) ? { done: true, value: change.next } : { done: false };
       }));
     },
 
@@ -211,12 +181,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
       await serialized(id, () => retrying(async () => {
         const row = await mustGet(id);
         requireOwner(row, caller, true);
-        const now = clock.now();
-        const r = await commit({
-          mutation: { op: "delete", id, expect: guardOf(row) },
-          events: [newEvent("agent_deregistered", row, now, { revision: row.revision })],
-        });
-        return r.ok ? { done: true, value: undefined } : { done: false };
+        return (await apply(decideDeregistration(row, "deregistered", clock.now()))) ? { done: true, value: undefined } : { done: false };
       }));
     },
 
@@ -225,69 +190,19 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const row = await mustGet(id);
         requireOwner(row, caller, false);
         const now = clock.now();
-        const status = statusAfterHeartbeat(body.status);
-        const statusChanged = status !== row.health_status;
-        const punctual = isPunctual(row.last_heartbeat_at, row.health_status, now, config.heartbeatIntervalMs);
-        const healthySince = healthySinceAfterHeartbeat(row.healthy_since, row.health_status, status, punctual, now);
-        let move = applyTrust(row.trust_raw, {
-          kind: "heartbeat",
-          punctual,
-          elapsedMs: row.last_heartbeat_at === null ? undefined : now - row.last_heartbeat_at,
-          intervalMs: config.heartbeatIntervalMs,
-        });
-        if (statusChanged) {
-          const hit = applyTrust(move.raw, { kind: "status", status });
-          if (hit.reason) move = hit;
-        }
-        const trust = trustOutcome(row, move, now);
-        const response: HeartbeatResponse = {
-          agent_id: id,
-          health_status: status,
-          changed: statusChanged,
-          next_heartbeat_at: new Date(now + config.heartbeatIntervalMs).toISOString(),
-          heartbeat_interval_ms: config.heartbeatIntervalMs,
-          offline_after_ms: config.offlineAfterMs,
+        const change = decideHeartbeat(row, body, now, config);
+        if (!(await apply(change))) return { done: false };
+        return {
+          done: true,
+          value: {
+            agent_id: id,
+            health_status: change.next.health_status,
+            changed: change.next.health_status !== row.health_status,
+            next_heartbeat_at: new Date(now + config.heartbeatIntervalMs).toISOString(),
+            heartbeat_interval_ms: config.heartbeatIntervalMs,
+            offline_after_ms: config.offlineAfterMs,
+          },
         };
-        if (!statusChanged && !trust.publish) {
-          const r = await commit({
-            mutation: {
-              op: "touch",
-              id,
-              lastHeartbeatAt: now,
-              trustRaw: trust.raw,
-              trustUpdatedAt: now,
-              expect: guardOf(row),
-              ...(healthySince !== row.healthy_since ? { healthySince } : {}),
-            },
-            events: [],
-          });
-          return r.ok ? { done: true, value: response } : { done: false };
-        }
-        const next: AgentRow = {
-          ...row,
-          health_status: status,
-          health_message: body.message ?? null,
-          last_heartbeat_at: now,
-          healthy_since: healthySince,
-          trust_raw: trust.raw,
-          trust_score: trust.score,
-          trust_updated_at: now,
-          revision: row.revision + 1,
-          updated_at: now,
-        };
-        const change: Commit = { mutation: { op: "update", row: next, expect: guardOf(row) }, events: [] };
-        if (statusChanged) {
-          const message = body.message ?? null;
-          change.events.push(newEvent("agent_health_changed", next, now, { status, previous_status: row.health_status, message }));
-          change.healthHistory = [{ agentId: id, at: now, status, previousStatus: row.health_status, message }];
-        }
-        if (trust.publish) {
-          const t = trustEvent(row, next, move.reason, now);
-          change.events.push(t.event);
-          change.trustHistory = t.history;
-        }
-        const r = await commit(change);
-        return r.ok ? { done: true, value: response } : { done: false };
       }));
     },
 
@@ -302,55 +217,28 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
         const row = await mustGet(subjectId);
         const now = clock.now();
         const standing = reporterStanding(reporter, now, config.trustMaturityMs);
-        // A report that weighs nothing (no standing, or the window is used up) is accepted and changes nothing:
-        // a flood of them costs the registry a read or two, never a write.
-        if (standing === 0) return { done: true, value: { agent_id: subjectId, reporter_id: reporter.id, weight: 0, trust_score: row.trust_score } };
-        const previous = await store.reportCount(subjectId, reporter.id);
-        const inWindow = previous !== undefined && now - previous.windowStart < TRUST_WEIGHTS.reportWindowMs;
-        const prior = inWindow ? previous.count : 0;
-        const d = decideReport({
-          raw: row.trust_raw,
-          outcome: body.outcome,
-          latencyMs: body.latency_ms,
-          reporterId: reporter.id,
-          standing,
-          priorReports: prior,
-          window: { start: row.reports_window_start, weight: row.reports_window_weight },
-          now,
-        });
-        if (d.weight === 0) return { done: true, value: { agent_id: subjectId, reporter_id: reporter.id, weight: 0, trust_score: row.trust_score } };
-        const trust = trustOutcome(row, d.move, now);
-        const reportCount = { subjectId, reporterId: reporter.id, windowStart: inWindow ? previous.windowStart : now, count: prior + 1 };
-        const value = { agent_id: subjectId, reporter_id: reporter.id, weight: d.weight, trust_score: trust.score };
-        if (!trust.publish) {
-          const r = await commit({
-            mutation: {
-              op: "touch",
-              id: subjectId,
-              lastHeartbeatAt: row.last_heartbeat_at,
-              trustRaw: trust.raw,
-              trustUpdatedAt: now,
-              reportsWindow: d.window,
-              expect: guardOf(row),
-            },
-            events: [],
-            reportCount,
-          });
-          return r.ok ? { done: true, value } : { done: false };
-        }
-        const next: AgentRow = {
-          ...row,
-          trust_raw: trust.raw,
-          trust_score: trust.score,
-          trust_updated_at: now,
-          reports_window_start: d.window.start,
-          reports_window_weight: d.window.weight,
-          revision: row.revision + 1,
-          updated_at: now,
-        };
-        const t = trustEvent(row, next, d.move.reason, now);
-        const r = await commit({ mutation: { op: "update", row: next, expect: guardOf(row) }, events: [t.event], trustHistory: t.history, reportCount });
-        return r.ok ? { done: true, value } : { done: false };
+        // A report without standing is accepted and changes nothing: a flood of them costs the
+        // registry a read or two, never a write (nor the read of the reporter's count).
+        const previous = standing > 0 ? await store.reportCount(subjectId, reporter.id) : undefined;
+        const change = decideReport(row, { outcome: body.outcome, latencyMs: body.latency_ms, reporterId: reporter.id, standing, previous }, now, config);
+        const value = { agent_id: subjectId, reporter_id: reporter.id, weight: change?.weight ?? 0, trust_score: change?.next.trust_score ?? row.trust_score };
+        if (!change) return { done: true, value };
+        return (await apply(change)) ? { done: true, value } : { done: false };
+      }));
+    },
+
+    /**
+     * Commits a probe runner's status change for one agent (decide.ts
+     * `decideProbeTransition`); false when the agent is gone or already has
+     * that status. Guarded like every change: a heartbeat that lands first
+     * makes it decide again on the new state.
+     */
+    async probeTransition(id: string, transition: ProbeTransition): Promise<boolean> {
+      return serialized(id, () => retrying<boolean>(async () => {
+        const row = await store.getAgent(id);
+        const change = row && decideProbeTransition(row, transition, clock.now(), config);
+        if (!change) return { done: true, value: false };
+        return (await apply(change)) ? { done: true, value: true } : { done: false };
       }));
     },
 
@@ -361,47 +249,26 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
      */
     async sweep(limit = 500): Promise<number> {
       const now = clock.now();
-      const stale = await store.staleAgents(now - config.offlineAfterMs, limit);
-      let marked = 0;
-      for (const row of stale) {
-        if (!isSilent(row, now, config.offlineAfterMs)) continue;
-        const move = applyTrust(row.trust_raw, { kind: "status", status: "offline" });
-        const trust = trustOutcome(row, move, now);
-        const next: AgentRow = { ...row, health_status: "offline", health_message: null, healthy_since: null, trust_raw: trust.raw, trust_score: trust.score, trust_updated_at: now, revision: row.revision + 1, updated_at: now };
-        const silentFor = Math.round((now - lastSign(row)) / 1000);
-        const message = `no heartbeat for ${silentFor}s`;
-        const change: Commit = {
-          mutation: { op: "update", row: next, expect: guardOf(row) },
-          events: [newEvent("agent_health_changed", next, now, { status: "offline", previous_status: row.health_status, message })],
-          healthHistory: [{ agentId: row.id, at: now, status: "offline", previousStatus: row.health_status, message }],
-        };
-        if (trust.publish) {
-          const t = trustEvent(row, next, move.reason, now);
-          change.events.push(t.event);
-          change.trustHistory = t.history;
-        }
-        if ((await commit(change)).ok) marked++;
-      }
-      return marked;
+      return applyEach(await store.staleAgents(now - config.offlineAfterMs, limit), (row) => decideSweep(row, now, config));
     },
 
-    /** Moves the trust of idle agents toward 0.5; publishes like any other trust move. */
+    /** Moves the trust of idle agents toward 0.5; publishes like any other trust move. Returns the moves published. */
     async decayIdle(limit = 200): Promise<number> {
       const now = clock.now();
-      const candidates = await store.decayCandidates(now - TRUST_WEIGHTS.decayIdleMs, 0.0005, limit);
-      let published = 0;
-      for (const row of candidates) {
-        const move = { raw: decay(row.trust_raw, now - row.trust_updated_at), reason: "no activity: decay toward 0.5" };
-        const trust = trustOutcome(row, move, now);
-        if (!trust.publish) {
-          await commit({ mutation: { op: "touch", id: row.id, lastHeartbeatAt: row.last_heartbeat_at, trustRaw: trust.raw, trustUpdatedAt: now, expect: guardOf(row) }, events: [] });
-          continue;
-        }
-        const next: AgentRow = { ...row, trust_raw: trust.raw, trust_score: trust.score, trust_updated_at: now, revision: row.revision + 1, updated_at: now };
-        const t = trustEvent(row, next, move.reason, now);
-        if ((await commit({ mutation: { op: "update", row: next, expect: guardOf(row) }, events: [t.event], trustHistory: t.history })).ok) published++;
-      }
-      return published;
+      const candidates = await store.decayCandidates(now - TRUST_WEIGHTS.decayIdleMs, DECAY_MIN_DISTANCE, limit);
+      return applyEach(candidates, (row) => decideDecay(row, now, config), (change) => change.commit.events.length > 0);
+    },
+
+    /**
+     * Deregisters agents offline for `--deregister-after` (off when 0). Each is
+     * a delete guarded by the state read, so with several instances reaping at
+     * once each agent is removed, and announced, exactly once.
+     */
+    async reap(limit = 500): Promise<number> {
+      if (config.deregisterAfterMs <= 0) return 0;
+      const now = clock.now();
+      const offline = await store.reapCandidates(now - config.deregisterAfterMs, limit);
+      return applyEach(offline, ({ row, offlineSince }) => decideReap(row, offlineSince, now, config));
     },
   };
 }

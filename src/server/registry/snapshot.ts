@@ -6,21 +6,14 @@
 import { trustTier, type Agent } from "../../shared/agent.js";
 import type { EventType, RegistryEvent } from "../../shared/events.js";
 import type { AgentRow, NewEvent } from "../store/store.js";
+import { cardOf } from "./card.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toPublic(row: AgentRow): Agent {
   return {
     id: row.id,
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    endpoint: row.endpoint,
-    protocol: row.protocol as Agent["protocol"],
-    skills: row.skills,
-    tags: row.tags,
-    provider: row.provider,
-    metadata: row.metadata,
+    ...cardOf(row),
     health_status: row.health_status,
     last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
     trust_score: row.trust_score,
@@ -31,7 +24,9 @@ export function toPublic(row: AgentRow): Agent {
   };
 }
 
-type Fields<T extends EventType> = Omit<Extract<RegistryEvent, { type: T }>, "type" | "agent_id" | "timestamp" | "id" | "agent">;
+/** Omit on each member of a union (plain Omit keeps only the keys all members share). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Fields<T extends EventType> = OmitEach<Extract<RegistryEvent, { type: T }>, "type" | "agent_id" | "timestamp" | "id" | "agent">;
 
 /** Serialises an event once; the JSON becomes the SSE `data:` line as is (JSON.stringify escapes CR and LF). */
 export function newEvent<T extends EventType>(type: T, row: AgentRow, at: number, fields: Fields<T>): NewEvent {

@@ -3,6 +3,7 @@
  * test is handed over as, and small factories for rows and events.
  */
 import type { EventType } from "../../shared/events.js";
+import { heldCard } from "../registry/card.js";
 import type { AgentRow, Guard, NewEvent, Store } from "./store.js";
 
 /** A migrated, empty store under test. */
@@ -21,18 +22,20 @@ export interface ContractContext {
 
 export const T0 = 1_700_000_000_000;
 
+/** A stored agent; card fields a registration may leave out are absent (null or empty) unless `over` sets them. */
 export function agent(id: string, over: Partial<AgentRow> = {}): AgentRow {
   return {
     id,
-    name: `Agent ${id}`,
-    version: "1.0.0",
-    description: `agent ${id}`,
-    endpoint: `http://127.0.0.1:9/${id}`,
-    protocol: "http",
-    skills: [{ name: "echo", description: "echoes" }],
-    tags: ["test"],
-    provider: null,
-    metadata: null,
+    ...heldCard({
+      id,
+      name: `Agent ${id}`,
+      version: "1.0.0",
+      description: `agent ${id}`,
+      endpoint: `http://127.0.0.1:9/${id}`,
+      protocol: "http",
+      skills: [{ name: "echo", description: "echoes" }],
+      tags: ["test"],
+    }),
     health_status: "unknown",
     health_message: null,
     last_heartbeat_at: null,

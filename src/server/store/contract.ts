@@ -3,7 +3,8 @@
  * implementation (sqlite.test.ts, postgres.test.ts). It pins down what the
  * registry, the tailer and the hub rely on — guarded writes, the event log's
  * ids (strictly increasing, gapless, atomic with their change), pruning, the
- * list query and its cursor, the sweeper's queries, history and durability.
+ * list query and its cursor, the sweeper's and the reaper's queries, history
+ * and durability.
  *
  * @example
  * runStoreContract("sqlite", async () => {
@@ -16,6 +17,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventContract } from "./contract-events.js";
 import { listContract } from "./contract-list.js";
+import { reapContract } from "./contract-reap.js";
 import { sessionContract } from "./contract-sessions.js";
 import { agent, ev, guardOf, type StoreFixture } from "./contract-fixtures.js";
 import type { Store } from "./store.js";
@@ -303,5 +305,6 @@ export function runStoreContract(name: string, open: () => Promise<StoreFixture>
     eventContract(ctx);
     listContract(ctx);
     sessionContract(ctx);
+    reapContract(ctx);
   });
 }

@@ -127,6 +127,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("agents").addColumn("reports_window_weight", float, (c) => c.notNull().defaultTo(0)).execute();
       },
     },
+    // Active probes (store/probe-leases.ts): one row per probed agent with its resolved probe, when it is
+    // next due, the lease of the instance probing it, the damped state, and a ring of recent results.
+    "0005_probes": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("probes")
+          .addColumn("agent_id", "text", (c) => c.primaryKey())
+          .addColumn("config", "text", (c) => c.notNull())
+          .addColumn("due_at", big, (c) => c.notNull())
+          .addColumn("lease_owner", "text")
+          .addColumn("lease_until", big)
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("consecutive_failures", "integer", (c) => c.notNull())
+          .addColumn("consecutive_successes", "integer", (c) => c.notNull())
+          .addColumn("failing_since", big)
+          .addColumn("last_ok_at", big)
+          .addColumn("last_result", "text")
+          .addColumn("recent", "text", (c) => c.notNull())
+          .addColumn("pending_transition", "text")
+          .execute();
+        await db.schema.createIndex("probes_due_at").on("probes").column("due_at").execute();
+      },
+    },
   };
 }
 

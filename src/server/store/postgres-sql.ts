@@ -14,22 +14,20 @@
  * present), never on values, so each shape is a named statement prepared once
  * per connection.
  */
-import { toTable, type AgentTable } from "./rows.js";
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
+import { AGENT_COLUMNS } from "./columns.js";
+import { toTable, type AgentTable, type Database } from "./rows.js";
 import type { Commit, Guard } from "./store.js";
 
-const COLUMNS = [
-  "id", "name", "version", "description", "endpoint", "protocol", "skills", "tags", "provider", "metadata",
-  "tags_index", "skills_index", "search_text", "health_status", "health_message", "last_heartbeat_at",
-  "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
-  "healthy_since", "reports_window_start", "reports_window_weight",
-] as const satisfies readonly (keyof AgentTable)[];
-
-/**
- * The agent columns, named: a prepared `select *` would fail with "cached plan
- * must not change result type" on instances still running when a later
- * migration adds a column (a rolling upgrade).
- */
-export const AGENT_COLUMNS = COLUMNS.join(", ");
+/** Kysely for PostgreSQL that builds SQL text only (the shared queries); it never connects. */
+export const compiler = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
 
 export interface CommitStatement {
   text: string;
@@ -57,12 +55,12 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
     case "insert": {
       const t = toTable(m.row);
       // A concurrent insert of the same id makes this wait, then do nothing: 0 rows, "exists".
-      ctes.push(`m as (insert into agents (${COLUMNS.join(", ")}) values (${COLUMNS.map((c) => p(t[c])).join(", ")}) on conflict (id) do nothing returning id)`);
+      ctes.push(`m as (insert into agents (${AGENT_COLUMNS.join(", ")}) values (${AGENT_COLUMNS.map((c) => p(t[c as keyof AgentTable])).join(", ")}) on conflict (id) do nothing returning id)`);
       break;
     }
     case "update": {
       const t = toTable(m.row);
-      const set = COLUMNS.slice(1).map((c) => `${c} = ${p(t[c])}`).join(", ");
+      const set = AGENT_COLUMNS.slice(1).map((c) => `${c} = ${p(t[c as keyof AgentTable])}`).join(", ");
       ctes.push(`m as (update agents set ${set} where id = ${p(m.row.id)} and ${guard(m.expect)} returning id)`);
       break;
     }
@@ -114,13 +112,3 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
   }
   return { text: `with ${ctes.join(",\n  ")}\nselect (select count(*) from m)::int as applied, ${first} as first`, values };
 }
-
-export interface EventRow {
-  id: number;
-  type: string;
-  agent_id: string;
-  at: number;
-  payload: string;
-}
-
-export const EVENT_COLUMNS = "id, type, agent_id, at, payload";

@@ -24,17 +24,18 @@
  * - Connection failures become a 503 `store_unavailable` (postgres-errors.ts);
  *   every wait is bounded (postgres-config.ts).
  */
-import { DummyDriver, Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
+import { Kysely, PostgresDialect, type Compilable, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { AppError } from "../errors.js";
 import { migrateToLatest } from "./migrations.js";
 import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-config.js";
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
-import { AGENT_COLUMNS, EVENT_COLUMNS, commitStatement, type CommitOutcome, type EventRow } from "./postgres-sql.js";
-import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable, type Database } from "./rows.js";
+import { commitStatement, compiler, type CommitOutcome } from "./postgres-sql.js";
+import * as queries from "./queries.js";
+import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
+import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable } from "./rows.js";
 import {
-  HISTORY_PER_AGENT,
   type AgentCounts,
   type Commit,
   type CommitResult,
@@ -65,8 +66,6 @@ function neverThrowErrors(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
-const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
-
 /**
  * Opens a pool on `url` (a `postgres://` URL) and finds the schema it works in.
  * Call `migrate()` before use.
@@ -92,15 +91,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return new PostgresStore(url, options, pool, schema);
 }
 
-/** Builds SQL text only; it never connects. */
-const compiler = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
+/** The shared queries whose text never varies, compiled once. */
+const compiled = queries.compiledQueries(compiler);
 
 class PostgresStore implements Store {
   readonly kind = "postgres" as const;
@@ -141,6 +133,12 @@ class PostgresStore implements Store {
         throw toStoreError(err);
       }
     }
+  }
+
+  /** A shared query's rows (queries.ts), as a named statement unless `prepare` is false. */
+  private rows<R>(query: Compilable<R> | CompiledQuery<R>, prepare = true): Promise<R[]> {
+    const q = "compile" in query ? query.compile() : query;
+    return this.read<R & pg.QueryResultRow>(q.sql, q.parameters as unknown[], prepare);
   }
 
   /**
@@ -212,12 +210,12 @@ class PostgresStore implements Store {
   }
 
   async getAgent(id: string) {
-    const [t] = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where id = $1`, [id]);
+    const [t] = await this.rows(compiled.agentById(id));
     return t && fromTable(t);
   }
 
   async findAgentByTokenHash(hash: string) {
-    const [t] = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where token_hash = $1`, [hash]);
+    const [t] = await this.rows(compiled.agentByTokenHash(hash));
     return t && fromTable(t);
   }
 
@@ -239,40 +237,29 @@ class PostgresStore implements Store {
   }
 
   async staleAgents(cutoff: number, limit: number) {
-    const rows = await this.read<AgentTable>(
-      `select ${AGENT_COLUMNS} from agents where health_status <> 'offline' and coalesce(last_heartbeat_at, created_at) <= $1 order by coalesce(last_heartbeat_at, created_at) limit $2`,
-      [cutoff, limit],
-    );
-    return rows.map(fromTable);
+    return (await this.rows(compiled.staleAgents(cutoff, limit))).map(fromTable);
   }
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
-    const rows = await this.read<AgentTable>(`select ${AGENT_COLUMNS} from agents where trust_updated_at < $1 and abs(trust_raw - 0.5) >= $2 limit $3`, [before, minDistance, limit]);
-    return rows.map(fromTable);
+    return (await this.rows(compiled.decayCandidates(before, minDistance, limit))).map(fromTable);
+  }
+
+  async reapCandidates(offlineBefore: number, limit: number) {
+    // Not prepared: `agents.*` would break a cached plan once a later migration adds a column.
+    return (await this.rows(reapCandidatesQuery(compiler, offlineBefore, limit), false)).map(toOfflineAgent);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {
-    const rows = await this.read<{ at: number; score: number; tier: TrustHistoryRow["tier"]; reason: string }>(
-      "select * from (select id, at, score, tier, reason from trust_history where agent_id = $1 order by id desc limit $2) as recent order by id",
-      [agentId, limit],
-    );
-    return rows.map((r) => ({ agentId, at: r.at, score: r.score, tier: r.tier, reason: r.reason }));
+    return (await this.rows(compiled.trustHistory(agentId, limit))).map(queries.toTrustPoint);
   }
 
   async healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]> {
-    const rows = await this.read<{ at: number; status: HealthHistoryRow["status"]; previous_status: HealthHistoryRow["status"]; message: string | null }>(
-      "select * from (select id, at, status, previous_status, message from health_history where agent_id = $1 order by id desc limit $2) as recent order by id",
-      [agentId, limit],
-    );
-    return rows.map((r) => ({ agentId, at: r.at, status: r.status, previousStatus: r.previous_status, message: r.message }));
+    return (await this.rows(compiled.healthHistory(agentId, limit))).map(queries.toHealthPoint);
   }
 
   async reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined> {
-    const [r] = await this.read<{ window_start: number; count: number }>(
-      "select window_start, count from report_counts where subject_id = $1 and reporter_id = $2",
-      [subjectId, reporterId],
-    );
-    return r && { subjectId, reporterId, windowStart: r.window_start, count: r.count };
+    const [r] = await this.rows(compiled.reportCount(subjectId, reporterId));
+    return r && queries.toReportCount(r);
   }
 
   /**
@@ -320,34 +307,22 @@ class PostgresStore implements Store {
 
   async createSession(session: SessionRow): Promise<void> {
     await this.tx(async (client) => {
-      await client.query("delete from sessions where expires_at <= $1", [session.createdAt]);
-      await client.query("insert into sessions (id_hash, created_at, expires_at) values ($1, $2, $3)", [session.idHash, session.createdAt, session.expiresAt]);
+      for (const query of [queries.expiredSessions(compiler, session.createdAt), queries.insertSession(compiler, session)]) await run(client, query);
     });
   }
 
   async sessionExpiresAt(idHash: string): Promise<number | undefined> {
-    const [r] = await this.read<{ expires_at: string | number }>("select expires_at from sessions where id_hash = $1", [idHash]);
+    const [r] = await this.rows(compiled.sessionById(idHash));
     return r && Number(r.expires_at);
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    await this.read("delete from sessions where id_hash = $1", [idHash]);
+    await this.rows(compiled.deleteSession(idHash));
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {
-    const where = ["id > $1"];
-    const values: unknown[] = [after];
-    if (filter.types?.length) {
-      values.push(filter.types);
-      where.push(`type = any($${values.length}::text[])`);
-    }
-    if (filter.agentIds?.length) {
-      values.push(filter.agentIds);
-      where.push(`agent_id = any($${values.length}::text[])`);
-    }
-    values.push(limit);
-    const rows = await this.read<EventRow>(`select ${EVENT_COLUMNS} from events where ${where.join(" and ")} order by id limit $${values.length}`, values);
-    return rows.map(toEvent);
+    // A filtered read is not prepared, so a connection does not collect one prepared statement per list length.
+    return (await this.rows(compiled.eventsAfter(after, limit, filter), !queries.isFiltered(filter))).map(queries.toEvent);
   }
 
   async eventBounds(): Promise<EventBounds> {
@@ -361,15 +336,18 @@ class PostgresStore implements Store {
       // Every instance's sweeper prunes; one at a time is enough (the others skip).
       const [{ got }] = (await client.query<{ got: boolean }>("select pg_try_advisory_xact_lock(7415, hashtext($1)) as got", [this.channel])).rows;
       if (!got) return 0;
-      let deleted = (await client.query("delete from events where id <= (select last_id from event_counter) - $1", [maxEvents])).rowCount ?? 0;
-      deleted += (await client.query("delete from events where at < $1", [olderThan])).rowCount ?? 0;
-      for (const table of ["trust_history", "health_history"]) {
-        await client.query(
-          `delete from ${table} where id in (select id from (select id, row_number() over (partition by agent_id order by id desc) as rn from ${table}) as ranked where rn > $1)`,
-          [HISTORY_PER_AGENT],
-        );
-      }
+      const [{ last_id }] = (await client.query<{ last_id: number }>("select last_id from event_counter")).rows;
+      const q = queries.pruneQueries(compiler, last_id, maxEvents, olderThan);
+      let deleted = 0;
+      for (const d of q.events) deleted += await run(client, d);
+      for (const d of q.history) await run(client, d);
       return deleted;
     });
   }
+}
+
+/** A shared statement on a transaction's connection; the number of rows it changed. */
+async function run(client: pg.PoolClient, query: Compilable<unknown>): Promise<number> {
+  const q = query.compile();
+  return (await client.query(q.sql, q.parameters as unknown[])).rowCount ?? 0;
 }

@@ -1,108 +1,68 @@
 /**
- * What both stores share besides the migrations: how an agent maps to its table
- * row, and the list query (filters, search, sort, paging), built once with Kysely.
+ * How an agent maps to its table row (the columns come from columns.ts), the
+ * tables both stores share, and the list query (filters, search, sort,
+ * paging), built once with Kysely.
  */
 import { sql, type Kysely } from "kysely";
 import { HEALTH_STATUSES, TRUST_TIERS, type HealthStatus, type TrustTier } from "../../shared/agent.js";
+import { DERIVED_COLUMNS, FIELD_COLUMNS } from "./columns.js";
 import type { AgentCounts, AgentRow, ListOptions } from "./store.js";
 
-/** The `agents` table as the database holds it. */
-export interface AgentTable {
-  id: string;
-  name: string;
-  version: string;
-  description: string;
-  endpoint: string;
-  protocol: string;
-  skills: string;
-  tags: string;
-  provider: string | null;
-  metadata: string | null;
-  tags_index: string;
-  skills_index: string;
-  search_text: string;
-  health_status: string;
-  health_message: string | null;
-  last_heartbeat_at: number | string | null;
-  trust_score: number;
-  trust_raw: number;
-  trust_updated_at: number | string;
-  revision: number | string;
-  created_at: number | string;
-  updated_at: number | string;
-  token_hash: string;
-  healthy_since: number | string | null;
-  reports_window_start: number | string;
-  reports_window_weight: number;
+/** A field as a column holds it: JSON text for lists and objects; PostgreSQL may hand back a bigint as a string. */
+type Stored<T> = T extends null ? null : T extends string ? string : T extends number ? number | string : string;
+
+/** The `agents` table as the database holds it (columns.ts). */
+export type AgentTable = { [K in keyof AgentRow]: Stored<AgentRow[K]> } & Record<(typeof DERIVED_COLUMNS)[number], string>;
+
+export interface EventsTable {
+  id: number;
+  type: string;
+  agent_id: string;
+  at: number;
+  payload: string;
 }
 
+export interface HistoryColumns {
+  id: number;
+  agent_id: string;
+  at: number;
+}
+
+/** Every table both stores share, for the queries written once (queries.ts). */
 export interface Database {
   agents: AgentTable;
+  events: EventsTable;
+  trust_history: HistoryColumns & { score: number; tier: string; reason: string };
+  health_history: HistoryColumns & { status: string; previous_status: string; message: string | null };
+  report_counts: { subject_id: string; reporter_id: string; window_start: number; count: number };
+  sessions: { id_hash: string; created_at: number; expires_at: number };
 }
 
 const index = (values: string[]) => `|${values.map((v) => v.toLowerCase()).join("|")}|`;
 
 export function toTable(row: AgentRow): AgentTable {
+  const t: Record<string, unknown> = {};
+  for (const { name, kind } of FIELD_COLUMNS) {
+    const value = row[name as keyof AgentRow];
+    t[name] = kind === "json" && value !== null ? JSON.stringify(value) : value;
+  }
   const skillNames = row.skills.map((s) => s.name);
   const search = [row.id, row.name, row.description, row.provider ?? "", ...row.tags, ...skillNames, ...row.skills.flatMap((s) => s.tags ?? [])];
-  return {
-    id: row.id,
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    endpoint: row.endpoint,
-    protocol: row.protocol,
-    skills: JSON.stringify(row.skills),
-    tags: JSON.stringify(row.tags),
-    provider: row.provider,
-    metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
-    tags_index: index(row.tags),
-    skills_index: index(skillNames),
-    search_text: search.join("\n").toLowerCase(),
-    health_status: row.health_status,
-    health_message: row.health_message,
-    last_heartbeat_at: row.last_heartbeat_at,
-    trust_score: row.trust_score,
-    trust_raw: row.trust_raw,
-    trust_updated_at: row.trust_updated_at,
-    revision: row.revision,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    token_hash: row.token_hash,
-    healthy_since: row.healthy_since,
-    reports_window_start: row.reports_window_start,
-    reports_window_weight: row.reports_window_weight,
-  };
+  t.tags_index = index(row.tags);
+  t.skills_index = index(skillNames);
+  t.search_text = search.join("\n").toLowerCase();
+  return t as AgentTable;
 }
 
 const num = (v: number | string) => (typeof v === "number" ? v : Number(v));
 
 export function fromTable(t: AgentTable): AgentRow {
-  return {
-    id: t.id,
-    name: t.name,
-    version: t.version,
-    description: t.description,
-    endpoint: t.endpoint,
-    protocol: t.protocol,
-    skills: JSON.parse(t.skills),
-    tags: JSON.parse(t.tags),
-    provider: t.provider,
-    metadata: t.metadata === null ? null : JSON.parse(t.metadata),
-    health_status: t.health_status as HealthStatus,
-    health_message: t.health_message,
-    last_heartbeat_at: t.last_heartbeat_at === null ? null : num(t.last_heartbeat_at),
-    trust_score: num(t.trust_score),
-    trust_raw: num(t.trust_raw),
-    trust_updated_at: num(t.trust_updated_at),
-    revision: num(t.revision),
-    created_at: num(t.created_at),
-    updated_at: num(t.updated_at),
-    token_hash: t.token_hash,
-    healthy_since: t.healthy_since === null ? null : num(t.healthy_since),
-    reports_window_start: num(t.reports_window_start),
-    reports_window_weight: num(t.reports_window_weight),
-  };
+  const row: Record<string, unknown> = {};
+  for (const { name, kind } of FIELD_COLUMNS) {
+    const value = t[name as keyof AgentTable] as string | number | null;
+    row[name] = value === null ? null : kind === "json" ? JSON.parse(value as string) : kind === "number" ? num(value) : value;
+  }
+  return row as unknown as AgentRow;
 }
 
 /** Escapes LIKE wildcards; both stores use `\` as the escape character. */

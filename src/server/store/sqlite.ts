@@ -1,8 +1,8 @@
 /**
  * The embedded store: one SQLite file in WAL mode (synchronous=NORMAL), driven
  * by better-sqlite3, with WAL checkpoints in a worker thread rather than inside
- * a commit (sqlite-checkpointer.ts). Kysely runs the shared migrations and builds the shared list
- * query; the hot paths (read an agent, commit a change, read the log) are
+ * a commit (sqlite-checkpointer.ts). Kysely runs the shared migrations and builds the shared
+ * queries; the hot paths (read an agent, commit a change, read the log) are
  * prepared statements run synchronously, so a whole commit is one short
  * transaction that never yields to the event loop halfway.
  *
@@ -10,90 +10,46 @@
  * with one writer per file, gapless in commit order (a rolled-back insert does
  * not consume an id).
  *
- * Group commit: the commits that arrive in one turn of the event loop run in
- * one `BEGIN IMMEDIATE … COMMIT` (at most MAX_BATCH per transaction), each
- * inside its own SAVEPOINT, so a conflict or an error undoes only that change.
- * Every caller's promise settles after the real COMMIT, in the order the
- * commits were made (= event id order, so the registry offers events to the
- * tailer in id order); if the transaction fails as a whole, every caller of
- * the batch gets the error.
+ * Group commit (sqlite-group-commit.ts): the commits that arrive in one turn
+ * of the event loop run in one transaction, each in its own savepoint.
+ * Agent cache (sqlite-row-cache.ts): the agents' rows as stored, written
+ * through after COMMIT; `PRAGMA data_version` drops it when another connection
+ * writes the file.
  *
- * Agent cache: the agents' rows as stored, written through after COMMIT only
- * and dropped on a conflict, an error, a failed batch or a delete. Reads hand
- * out fresh objects. `PRAGMA data_version` tells when another connection wrote
- * the file (the sqlite3 tool, a second store): then the cache is dropped. It is
- * looked at inside every write transaction (so a commit never works from a
- * stale row) and by the first read of each event-loop turn. Knowing the row as
- * stored also lets an update write only the columns that changed.
+ * The reads and housekeeping are the shared queries (queries.ts), compiled by
+ * Kysely and run here as prepared statements; what is this store's own is how
+ * one change is written (`apply`) and where the last event id lives.
  */
 import BetterSqlite3 from "better-sqlite3";
 import { mkdirSync } from "node:fs";
-import { setImmediate } from "node:timers";
 import { dirname } from "node:path";
-import { Kysely, SqliteDialect, type CompiledQuery } from "kysely";
+import { Kysely, SqliteDialect, type Compilable, type CompiledQuery } from "kysely";
+import { AGENT_COLUMNS } from "./columns.js";
 import { migrateToLatest } from "./migrations.js";
-import { Checkpointer, type CheckpointOptions } from "./sqlite-checkpointer.js";
+import * as queries from "./queries.js";
+import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, toTable, type AgentTable, type Database } from "./rows.js";
-import {
-  HISTORY_PER_AGENT,
-  type AgentCounts,
-  type AgentRow,
-  type Commit,
-  type CommitResult,
-  type EventBounds,
-  type EventFilter,
-  type Guard,
-  type HealthHistoryRow,
-  type ListOptions,
-  type ListResult,
-  type ReportCount,
-  type SessionRow,
-  type Store,
-  type StoredEvent,
-  type TrustHistoryRow,
+import { Checkpointer, type CheckpointOptions } from "./sqlite-checkpointer.js";
+import { GroupCommit, type Written } from "./sqlite-group-commit.js";
+import { RowCache } from "./sqlite-row-cache.js";
+import type {
+  AgentCounts,
+  Commit,
+  CommitResult,
+  EventBounds,
+  EventFilter,
+  Guard,
+  HealthHistoryRow,
+  ListOptions,
+  ListResult,
+  ReportCount,
+  SessionRow,
+  Store,
+  StoredEvent,
+  TrustHistoryRow,
 } from "./store.js";
 
-const AGENT_COLUMNS = [
-  "id", "name", "version", "description", "endpoint", "protocol", "skills", "tags", "provider", "metadata",
-  "tags_index", "skills_index", "search_text", "health_status", "health_message", "last_heartbeat_at",
-  "trust_score", "trust_raw", "trust_updated_at", "revision", "created_at", "updated_at", "token_hash",
-  "healthy_since", "reports_window_start", "reports_window_weight",
-] as const;
-
-/** Changes per transaction, at most. */
-const MAX_BATCH = 256;
-/** Agent rows kept in memory, at most (the oldest cached goes first). */
-const MAX_CACHED_AGENTS = 20_000;
-
-const UPDATABLE = AGENT_COLUMNS.filter((c) => c !== "id");
-
-interface Queued {
-  change: Commit;
-  resolve: (r: CommitResult) => void;
-  reject: (err: unknown) => void;
-}
-
-type Outcome = { result: CommitResult } | { error: unknown };
-
-/** The agents table as this batch has left it so far: a row, or null when deleted. Absent: unchanged by the batch. */
-type Written = Map<string, AgentTable | null>;
-
-interface EventRow {
-  id: number;
-  type: string;
-  agent_id: string;
-  at: number;
-  payload: string;
-}
-
-/** The agent a commit writes (undefined for a malformed commit, which then fails alone). */
-function idOf(c: Commit): string | undefined {
-  const m = c?.mutation;
-  const id: unknown = m && (m.op === "insert" || m.op === "update" ? m.row?.id : m.id);
-  return typeof id === "string" ? id : undefined;
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
+const UPDATABLE = AGENT_COLUMNS.filter((c) => c !== "id") as (keyof AgentTable)[];
 
 export interface SqliteStoreOptions {
   /** WAL checkpoints in a worker thread (files only; see sqlite-checkpointer.ts). */
@@ -118,56 +74,20 @@ class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private closed = false;
-  private readonly raw: BetterSqlite3.Database;
-  private readonly kysely: Kysely<Database>;
-  /** Commits waiting for the next batch, in call order. */
-  private queue: Queued[] = [];
-  private flushScheduled = false;
-  /** Agent rows exactly as stored (never handed out: reads parse a fresh AgentRow). */
-  private readonly agents = new Map<string, AgentTable>();
-  private dataVersion: number;
-  private checkedThisTurn = false;
-  private readonly dataVersionStmt: BetterSqlite3.Statement;
+  private readonly cache: RowCache;
+  private readonly writer: GroupCommit;
+  private readonly q: ReturnType<typeof queries.compiledQueries>;
 
   constructor(
-    raw: BetterSqlite3.Database,
-    kysely: Kysely<Database>,
+    private readonly raw: BetterSqlite3.Database,
+    private readonly kysely: Kysely<Database>,
     private readonly checkpointer: Checkpointer | null,
   ) {
-    this.raw = raw;
-    this.kysely = kysely;
-    this.dataVersionStmt = raw.prepare("pragma data_version").pluck();
-    this.dataVersion = this.dataVersionStmt.get() as number;
-  }
-
-  /** Drops the cache if another connection has written the file since the last look. */
-  private checkExternalWrites(): void {
-    const v = this.dataVersionStmt.get() as number;
-    if (v !== this.dataVersion) {
-      this.dataVersion = v;
-      this.agents.clear();
-    }
-  }
-
-  /**
-   * The same look for reads, at most once per turn of the event loop: it costs
-   * about what reading the row does (a read transaction: file-lock syscalls), so
-   * looking on every read would cancel the cache. A read may miss another
-   * connection's write made during the current turn, never an earlier one.
-   */
-  private checkExternalWritesThisTurn(): void {
-    if (this.checkedThisTurn) return;
-    this.checkedThisTurn = true;
-    setImmediate(() => {
-      this.checkedThisTurn = false;
-    });
-    this.checkExternalWrites();
-  }
-
-  private remember(t: AgentTable): void {
-    this.agents.delete(t.id);
-    this.agents.set(t.id, Object.freeze(t));
-    if (this.agents.size > MAX_CACHED_AGENTS) this.agents.delete(this.agents.keys().next().value as string);
+    this.q = queries.compiledQueries(kysely);
+    this.cache = new RowCache(raw);
+    this.writer = new GroupCommit(raw, (sql) => this.stmt(sql), this.cache, (change, id, written) => this.apply(change, id, written), () =>
+      this.checkpointer?.committed(),
+    );
   }
 
   private stmt(sql: string): BetterSqlite3.Statement {
@@ -179,13 +99,21 @@ class SqliteStore implements Store {
     return s;
   }
 
-  private run(q: CompiledQuery) {
-    return this.stmt(q.sql).all(...(q.parameters as unknown[]));
+  /** A shared query's rows. */
+  private all<R>(query: Compilable<R> | CompiledQuery<R>): R[] {
+    const q = "compile" in query ? query.compile() : query;
+    return this.stmt(q.sql).all(...(q.parameters as unknown[])) as R[];
+  }
+
+  /** A shared statement that returns no rows; the number of rows it changed. */
+  private write(query: Compilable<unknown> | CompiledQuery<unknown>): number {
+    const q = "compile" in query ? query.compile() : query;
+    return this.stmt(q.sql).run(...(q.parameters as unknown[])).changes;
   }
 
   async migrate() {
     await migrateToLatest(this.kysely as Kysely<any>, "sqlite");
-    this.agents.clear();
+    this.cache.clear();
   }
 
   async ping() {
@@ -221,9 +149,9 @@ class SqliteStore implements Store {
   async close() {
     if (this.closed) return;
     // Commits already accepted still run (and settle) before the handle closes.
-    this.flush();
+    this.writer.flush();
     this.closed = true;
-    this.agents.clear();
+    this.cache.clear();
     this.statements.clear();
     await this.checkpointer?.close();
     // Kysely's destroy closes the better-sqlite3 handle, which (as the last connection) checkpoints the WAL and removes it.
@@ -231,17 +159,17 @@ class SqliteStore implements Store {
   }
 
   async getAgent(id: string) {
-    this.checkExternalWritesThisTurn();
-    let t = this.agents.get(id);
+    this.cache.checkExternalWritesThisTurn();
+    let t = this.cache.get(id);
     if (!t) {
-      t = this.stmt("select * from agents where id = ?").get(id) as AgentTable | undefined;
-      if (t) this.remember(t);
+      [t] = this.all(this.q.agentById(id));
+      if (t) this.cache.remember(t);
     }
     return t && fromTable(t);
   }
 
   async findAgentByTokenHash(hash: string) {
-    const t = this.stmt("select * from agents where token_hash = ?").get(hash) as AgentTable | undefined;
+    const [t] = this.all(this.q.agentByTokenHash(hash));
     return t && fromTable(t);
   }
 
@@ -252,8 +180,8 @@ class SqliteStore implements Store {
 
   async listAgents(q: ListOptions): Promise<ListResult> {
     const read = this.raw.transaction(() => {
-      const rows = (this.run(listPageQuery(this.kysely, q).compile()) as AgentTable[]).map(fromTable);
-      const [{ n }] = this.run(listCountQuery(this.kysely, q).compile()) as { n: number }[];
+      const rows = this.all(listPageQuery(this.kysely, q)).map(fromTable);
+      const [{ n }] = this.all(listCountQuery(this.kysely, q));
       return { rows, total: Number(n), cursor: this.lastEventId() };
     });
     return read.deferred();
@@ -264,40 +192,28 @@ class SqliteStore implements Store {
   }
 
   async staleAgents(cutoff: number, limit: number) {
-    const rows = this.stmt(
-      "select * from agents where health_status <> 'offline' and coalesce(last_heartbeat_at, created_at) <= ? order by coalesce(last_heartbeat_at, created_at) limit ?",
-    ).all(cutoff, limit) as AgentTable[];
-    return rows.map(fromTable);
+    return this.all(this.q.staleAgents(cutoff, limit)).map(fromTable);
   }
 
   async decayCandidates(before: number, minDistance: number, limit: number) {
-    const rows = this.stmt("select * from agents where trust_updated_at < ? and abs(trust_raw - 0.5) >= ? limit ?").all(
-      before,
-      minDistance,
-      limit,
-    ) as AgentTable[];
-    return rows.map(fromTable);
+    return this.all(this.q.decayCandidates(before, minDistance, limit)).map(fromTable);
+  }
+
+  async reapCandidates(offlineBefore: number, limit: number) {
+    return this.all(reapCandidatesQuery(this.kysely, offlineBefore, limit)).map(toOfflineAgent);
   }
 
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {
-    const rows = this.stmt(
-      "select * from (select id, at, score, tier, reason from trust_history where agent_id = ? order by id desc limit ?) order by id",
-    ).all(agentId, limit) as { at: number; score: number; tier: TrustHistoryRow["tier"]; reason: string }[];
-    return rows.map((r) => ({ agentId, at: r.at, score: r.score, tier: r.tier, reason: r.reason }));
+    return this.all(this.q.trustHistory(agentId, limit)).map(queries.toTrustPoint);
   }
 
   async healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]> {
-    const rows = this.stmt(
-      "select * from (select id, at, status, previous_status, message from health_history where agent_id = ? order by id desc limit ?) order by id",
-    ).all(agentId, limit) as { at: number; status: HealthHistoryRow["status"]; previous_status: HealthHistoryRow["status"]; message: string | null }[];
-    return rows.map((r) => ({ agentId, at: r.at, status: r.status, previousStatus: r.previous_status, message: r.message }));
+    return this.all(this.q.healthHistory(agentId, limit)).map(queries.toHealthPoint);
   }
 
   async reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined> {
-    const r = this.stmt("select window_start, count from report_counts where subject_id = ? and reporter_id = ?").get(subjectId, reporterId) as
-      | { window_start: number; count: number }
-      | undefined;
-    return r && { subjectId, reporterId, windowStart: r.window_start, count: r.count };
+    const [r] = this.all(this.q.reportCount(subjectId, reporterId));
+    return r && queries.toReportCount(r);
   }
 
   /**
@@ -310,14 +226,14 @@ class SqliteStore implements Store {
     const guard = (e: Guard) => (e.reportsWindow ? [e.revision, e.lastHeartbeatAt, e.reportsWindow.start, e.reportsWindow.weight] : [e.revision, e.lastHeartbeatAt]);
     const guardSql = (e: Guard) => `revision = ? and last_heartbeat_at is ?${e.reportsWindow ? " and reports_window_start = ? and reports_window_weight = ?" : ""}`;
     // The row as stored now, if known: what this batch wrote, else the cache (checked against other writers at BEGIN).
-    const known = written.has(id) ? written.get(id) : this.agents.get(id);
+    const known = written.has(id) ? written.get(id) : this.cache.get(id);
     let row: AgentTable | null | undefined;
     switch (m.op) {
       case "insert": {
         if (known || (known === undefined && this.stmt("select 1 from agents where id = ?").get(m.row.id))) return { conflict: "exists" };
         const t = toTable(m.row);
         this.stmt(`insert into agents (${AGENT_COLUMNS.join(", ")}) values (${AGENT_COLUMNS.map(() => "?").join(", ")})`).run(
-          ...AGENT_COLUMNS.map((c) => t[c]),
+          ...AGENT_COLUMNS.map((c) => t[c as keyof AgentTable]),
         );
         row = t;
         break;
@@ -326,7 +242,7 @@ class SqliteStore implements Store {
         const t = toTable(m.row);
         // Only the columns that differ from the stored row, so unchanged indexed columns are not rewritten
         // (every column when the stored row is not known). Either way the row is then exactly `t`.
-        let columns: readonly (typeof UPDATABLE)[number][] = known ? UPDATABLE.filter((c) => t[c] !== known[c]) : UPDATABLE;
+        let columns = known ? UPDATABLE.filter((c) => t[c] !== known[c]) : UPDATABLE;
         if (columns.length === 0) columns = ["revision"];
         const r = this.stmt(`update agents set ${columns.map((c) => `${c} = ?`).join(", ")} where id = ? and ${guardSql(m.expect)}`).run(
           ...columns.map((c) => t[c]),
@@ -385,145 +301,45 @@ class SqliteStore implements Store {
 
   commit(change: Commit): Promise<CommitResult> {
     if (this.closed) return Promise.reject(new Error("store is closed"));
-    return new Promise<CommitResult>((resolve, reject) => {
-      this.queue.push({ change, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  /** Runs every queued commit, MAX_BATCH per transaction, in call order. */
-  private flush(): void {
-    this.flushScheduled = false;
-    while (this.queue.length) {
-      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
-      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-      this.runBatch(batch);
-    }
-    this.checkpointer?.committed();
-  }
-
-  private runBatch(batch: Queued[]): void {
-    const outcomes: Outcome[] = [];
-    const written: Written = new Map();
-    /** Ids whose cached row must go: after a conflict or an error (the cache may have been behind), or a write whose result is not known. */
-    const drop = new Set<string>();
-    try {
-      this.stmt("begin immediate").run();
-      try {
-        // Inside the write lock: nobody else can write until COMMIT, so this holds for the whole batch.
-        this.checkExternalWrites();
-        for (const { change } of batch) {
-          const id = idOf(change);
-          this.stmt("savepoint change").run();
-          let outcome: Outcome;
-          let ok: { row: AgentTable | null | undefined } | undefined;
-          try {
-            if (id === undefined) throw new TypeError("a commit needs a mutation with an agent id");
-            const r = this.apply(change, id, written);
-            if ("conflict" in r) {
-              outcome = { result: { ok: false, reason: r.conflict } };
-            } else {
-              outcome = { result: { ok: true, events: r.events } };
-              ok = r;
-            }
-          } catch (err) {
-            // Some errors (I/O, out of memory) end the transaction itself: then nothing of the batch stands.
-            if (!this.raw.inTransaction) throw err;
-            outcome = { error: err };
-          }
-          if (ok) {
-            this.stmt("release change").run();
-            if (ok.row !== undefined) written.set(id!, ok.row);
-            else {
-              // Written, but the resulting row is not known here (a touch of an uncached agent).
-              written.delete(id!);
-              drop.add(id!);
-            }
-          } else {
-            this.stmt("rollback to change").run();
-            this.stmt("release change").run();
-            if (id !== undefined) drop.add(id);
-          }
-          outcomes.push(outcome);
-        }
-        this.stmt("commit").run();
-      } catch (err) {
-        if (this.raw.inTransaction) this.stmt("rollback").run();
-        throw err;
-      }
-    } catch (err) {
-      for (const { change } of batch) this.agents.delete(idOf(change) as string);
-      for (const q of batch) q.reject(err);
-      return;
-    }
-    for (const [id, row] of written) {
-      if (row) this.remember(row);
-      else this.agents.delete(id);
-    }
-    for (const id of drop) this.agents.delete(id);
-    batch.forEach((q, i) => {
-      const o = outcomes[i];
-      if ("result" in o) q.resolve(o.result);
-      else q.reject(o.error);
-    });
+    return this.writer.commit(change);
   }
 
   // Sessions are written outside the group commit: they touch no agent and no event.
   async createSession(session: SessionRow): Promise<void> {
     this.raw.transaction(() => {
-      this.stmt("delete from sessions where expires_at <= ?").run(session.createdAt);
-      this.stmt("insert into sessions (id_hash, created_at, expires_at) values (?, ?, ?)").run(session.idHash, session.createdAt, session.expiresAt);
+      this.write(queries.expiredSessions(this.kysely, session.createdAt));
+      this.write(queries.insertSession(this.kysely, session));
     }).immediate();
     this.checkpointer?.committed();
   }
 
   async sessionExpiresAt(idHash: string): Promise<number | undefined> {
-    const r = this.stmt("select expires_at from sessions where id_hash = ?").get(idHash) as { expires_at: number } | undefined;
+    const [r] = this.all(this.q.sessionById(idHash));
     return r?.expires_at;
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    this.stmt("delete from sessions where id_hash = ?").run(idHash);
+    this.write(this.q.deleteSession(idHash));
     this.checkpointer?.committed();
   }
 
   async eventsAfter(after: number, limit: number, filter: EventFilter = {}): Promise<StoredEvent[]> {
-    const where = ["id > ?"];
-    const params: unknown[] = [after];
-    if (filter.types?.length) {
-      where.push(`type in (${filter.types.map(() => "?").join(", ")})`);
-      params.push(...filter.types);
-    }
-    if (filter.agentIds?.length) {
-      where.push(`agent_id in (${filter.agentIds.map(() => "?").join(", ")})`);
-      params.push(...filter.agentIds);
-    }
-    params.push(limit);
-    const rows = this.stmt(`select id, type, agent_id, at, payload from events where ${where.join(" and ")} order by id limit ?`).all(...params) as EventRow[];
-    return rows.map(toEvent);
+    return this.all(this.q.eventsAfter(after, limit, filter)).map(queries.toEvent);
   }
 
   async eventBounds(): Promise<EventBounds> {
     const read = this.raw.transaction(() => {
-      const r = this.stmt("select min(id) as oldest from events").get() as { oldest: number | null };
-      return { oldest: r.oldest, last: this.lastEventId() };
+      const [{ oldest }] = this.all(queries.oldestEvent(this.kysely));
+      return { oldest, last: this.lastEventId() };
     });
     return read.deferred();
   }
 
   async prune(maxEvents: number, olderThan: number): Promise<number> {
     const tx = this.raw.transaction(() => {
-      const last = this.lastEventId();
-      let deleted = this.stmt("delete from events where id <= ?").run(last - maxEvents).changes;
-      deleted += this.stmt("delete from events where at < ?").run(olderThan).changes;
-      for (const table of ["trust_history", "health_history"]) {
-        this.stmt(
-          `delete from ${table} where id in (select id from (select id, row_number() over (partition by agent_id order by id desc) as rn from ${table}) as ranked where rn > ?)`,
-        ).run(HISTORY_PER_AGENT);
-      }
+      const q = queries.pruneQueries(this.kysely, this.lastEventId(), maxEvents, olderThan);
+      const deleted = q.events.reduce((n, d) => n + this.write(d), 0);
+      for (const d of q.history) this.write(d);
       return deleted;
     });
     const deleted = tx.immediate();

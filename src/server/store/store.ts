@@ -10,40 +10,23 @@
  * loser re-reads and decides again. Event ids are assigned by the store, strictly
  * increasing and gapless in commit order.
  */
-import type { HealthStatus, ListQuery, Skill, TrustTier } from "../../shared/agent.js";
+import type { CardHeld, HealthStatus, ListQuery, TrustTier } from "../../shared/agent.js";
+import type { RegistryFields } from "./columns.js";
 import type { EventType } from "../../shared/events.js";
 
-/** An agent as stored: the public fields plus the registry's private ones. Times are epoch milliseconds. */
-export interface AgentRow {
+/**
+ * An agent as stored: its id, its card (CARD_FIELDS) and the registry's own
+ * fields (REGISTRY_FIELDS in columns.ts), both derived from their schemas.
+ * Times are epoch milliseconds.
+ */
+export interface AgentRow extends CardHeld, RegistryFields {
   id: string;
-  name: string;
-  version: string;
-  description: string;
-  endpoint: string;
-  protocol: string;
-  skills: Skill[];
-  tags: string[];
-  provider: string | null;
-  metadata: Record<string, unknown> | null;
-  health_status: HealthStatus;
-  health_message: string | null;
-  last_heartbeat_at: number | null;
-  /** The published score (what clients see). */
-  trust_score: number;
-  /** The exact score; published when it moves far enough from `trust_score`. */
-  trust_raw: number;
-  /** Last time trust changed through activity (decay starts from here). */
-  trust_updated_at: number;
-  revision: number;
-  created_at: number;
-  updated_at: number;
-  /** SHA-256 of the agent token, hex. The token itself is never stored. */
-  token_hash: string;
-  /** Start of the current run of punctual healthy heartbeats (null: none); part of its standing as a reporter. */
-  healthy_since: number | null;
-  /** The window of reports about this agent: when it began and the weight it has taken (domain/trust.ts). */
-  reports_window_start: number;
-  reports_window_weight: number;
+}
+
+/** An offline agent and when it went offline (epoch ms). */
+export interface OfflineAgent {
+  row: AgentRow;
+  offlineSince: number;
 }
 
 export interface NewEvent {
@@ -185,6 +168,12 @@ export interface Store {
   staleAgents(cutoff: number, limit: number): Promise<AgentRow[]>;
   /** Agents whose trust could decay: last trust activity before `before`, published score away from 0.5. */
   decayCandidates(before: number, minDistance: number, limit: number): Promise<AgentRow[]>;
+  /**
+   * Offline agents whose offline transition (their latest health history row)
+   * was committed at or before `offlineBefore`, longest offline first, with
+   * that time: the reaper's candidates (reap-query.ts).
+   */
+  reapCandidates(offlineBefore: number, limit: number): Promise<OfflineAgent[]>;
   trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]>;
   healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]>;
   reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined>;

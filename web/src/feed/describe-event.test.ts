@@ -20,6 +20,7 @@ describe("describeEvent", () => {
     expect(describeEvent(registered(agent("a", { protocol: "a2a", version: "1.2.0" }))).text).toBe("registered (a2a, v1.2.0)");
     expect(describeEvent(updated(agent("a"), ["version", "tags"])).text).toBe("updated version, tags");
     expect(describeEvent(deregistered("a", 3)).text).toBe("deregistered");
+    expect(describeEvent({ ...deregistered("a", 3), reason: "reaped" })).toMatchObject({ text: "reaped", detail: "offline longer than --deregister-after" });
   });
 
   it("colours recoveries good and degradations as warnings", () => {

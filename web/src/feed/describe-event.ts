@@ -40,7 +40,9 @@ export function describeEvent(event: RegistryEvent): EventLine {
     case "agent_updated":
       return { label, text: `updated ${event.changed.length ? event.changed.join(", ") : "its card"}`, tone: "neutral", detail: null };
     case "agent_deregistered":
-      return { label, text: "deregistered", tone: "warn", detail: null };
+      return event.reason === "reaped"
+        ? { label, text: "reaped", tone: "warn", detail: "offline longer than --deregister-after" }
+        : { label, text: "deregistered", tone: "warn", detail: null };
     case "agent_health_changed": {
       const worse = HEALTH_RANK[event.status] > HEALTH_RANK[event.previous_status];
       const tone = event.status === "healthy" ? "good" : event.status === "degraded" ? "warn" : worse ? "bad" : "neutral";

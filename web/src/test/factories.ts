@@ -50,6 +50,7 @@ export const healthChanged = (a: Agent, previous: Agent["health_status"], messag
   status: a.health_status,
   previous_status: previous,
   message,
+  source: "heartbeat",
   agent: a,
 });
 
@@ -64,4 +65,4 @@ export const trustChanged = (a: Agent, previous: number, reason = "success repor
   agent: a,
 });
 
-export const deregistered = (id: string, revision: number, seconds = 100): AgentDeregisteredEvent => ({ type: "agent_deregistered", agent_id: id, timestamp: at(seconds), revision });
+export const deregistered = (id: string, revision: number, seconds = 100): AgentDeregisteredEvent => ({ type: "agent_deregistered", agent_id: id, timestamp: at(seconds), revision, reason: "deregistered" });

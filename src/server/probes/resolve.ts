@@ -1,0 +1,65 @@
+/**
+ * From the `probe` object of a registration or update to the probe that is
+ * stored and run: every setting the agent left out comes from the server's
+ * defaults (`--probe-*`), and an `a2a` probe without a URL checks the agent's
+ * card where it was registered from, else at its endpoint's well-known path.
+ * The schema (src/shared/probe.ts) already holds each value within bounds;
+ * what it cannot say — a timeout as long as the interval — is refused here,
+ * as a field error the route answers as a 400 problem.
+ */
+import type { Config } from "../config.js";
+import type { FieldError } from "../../shared/problems.js";
+import type { ProbeSpec, ResolvedProbe } from "../../shared/probe.js";
+
+export type ProbeDefaults = Pick<Config, "probeIntervalMs" | "probeTimeoutMs" | "probeFailures" | "probeSuccesses">;
+
+/** The A2A well-known path of the current specification. */
+export const AGENT_CARD_PATH = "/.well-known/agent-card.json";
+
+export function resolveProbe(
+  spec: ProbeSpec,
+  defaults: ProbeDefaults,
+  agent: { endpoint: string; cardUrl?: string | null },
+): { ok: true; probe: ResolvedProbe } | { ok: false; error: FieldError } {
+  const settings = {
+    interval_ms: spec.interval_ms ?? defaults.probeIntervalMs,
+    timeout_ms: spec.timeout_ms ?? defaults.probeTimeoutMs,
+    failures: spec.failures ?? defaults.probeFailures,
+    successes: spec.successes ?? defaults.probeSuccesses,
+  };
+  if (settings.timeout_ms >= settings.interval_ms) {
+    const field = spec.timeout_ms !== undefined ? "body.probe.timeout_ms" : "body.probe.interval_ms";
+    return { ok: false, error: { field, message: `the timeout (${settings.timeout_ms}ms) must be shorter than the interval (${settings.interval_ms}ms)` } };
+  }
+  switch (spec.kind) {
+    case "http":
+      return { ok: true, probe: { kind: "http", url: spec.url, ...settings } };
+    case "tcp":
+      return { ok: true, probe: { kind: "tcp", host: spec.host, port: spec.port, ...settings } };
+    case "a2a": {
+      const url = spec.url ?? agent.cardUrl ?? wellKnownCardUrl(agent.endpoint);
+      if (url === null) return { ok: false, error: { field: "body.probe.url", message: "the agent's endpoint is not an http(s) URL: give the card's URL" } };
+      return { ok: true, probe: { kind: "a2a", url, ...settings } };
+    }
+  }
+}
+
+/** `<origin>/.well-known/agent-card.json` of an http(s) endpoint, or null for other schemes (ws, grpc). */
+export function wellKnownCardUrl(endpoint: string): string | null {
+  try {
+    const u = new URL(endpoint);
+    return u.protocol === "http:" || u.protocol === "https:" ? `${u.origin}${AGENT_CARD_PATH}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The host a probe talks to: the per-host cap counts probes by it. */
+export function probeHost(probe: ResolvedProbe): string {
+  if (probe.kind === "tcp") return probe.host.toLowerCase();
+  try {
+    return new URL(probe.url).hostname.toLowerCase();
+  } catch {
+    return probe.url;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The probe runner: every tick it claims the probes that are due (a lease in
+ * the database, so each agent is probed by one instance at a time), runs them
+ * through the guarded fetcher within a global cap on probes in flight and a
+ * per-host cap, folds each result into the damped probe state (domain/probes.ts)
+ * and stores it under its lease. When the state moves, it hands the change to
+ * `onTransition`, which commits the health change and its event through the
+ * registry; a change is acknowledged only after that returns, and re-offered
+ * by the next claim otherwise (so a crash between the two loses nothing).
+ *
+ * Lifecycle: `start()` schedules ticks; `stop()` stops claiming, aborts the
+ * probes in flight (their results are dropped, not counted as failures),
+ * waits for them and gives this instance's leases back at once.
+ */
+import { applyProbeResult } from "../domain/probes.js";
+import type { GuardedFetcher } from "../fetch/types.js";
+import type { ProbeLeases, ClaimedProbe, PendingTransition } from "../store/probe-leases.js";
+import type { ProbeCounters, ProbeState } from "../domain/probes.js";
+import type { ProbeResult } from "../../shared/probe.js";
+import { minimalCardCheck, runProbe, type CardCheck } from "./check.js";
+import { probeHost } from "./resolve.js";
+import { nextDueAt } from "./schedule.js";
+
+/** A change of an agent's probe state, as `onTransition` receives it. */
+export interface ProbeTransition {
+  from: ProbeState;
+  to: ProbeState;
+  /** When the result that moved it was taken (epoch ms). */
+  at: number;
+  /** The probe state after the change: `failingSince` and `lastOkAt` feed combineHealth. */
+  counters: ProbeCounters;
+  /** The result that moved it: the health event's `probe` field. */
+  probe: ProbeResult;
+}
+
+export interface ProbeRunnerOptions {
+  leases: ProbeLeases;
+  fetcher: GuardedFetcher;
+  /**
+   * Commits the health change for this transition with its event (`source: "probe"`).
+   * Called once per transition on the instance that recorded it; a throw leaves it
+   * pending, and it is offered again after the agent's next claim. It may therefore
+   * run more than once for one transition: the registry's conditional health update
+   * must make the repeat change nothing.
+   */
+  onTransition: (agentId: string, transition: ProbeTransition) => Promise<void>;
+  clock: { now(): number };
+  /** `--probe-concurrency` and `--probe-per-host`. */
+  concurrency: number;
+  perHost: number;
+  /** This instance's name in the lease column: unique per process (e.g. host:pid:random). */
+  owner: string;
+  onError: (err: unknown) => void;
+  /** How often due probes are claimed (default 250 ms). */
+  tickMs?: number;
+  /** How long a claim is held: longer than the longest timeout plus the wait for a free slot (default 2 min). */
+  leaseMs?: number;
+  /** Checks a fetched A2A card; default minimalCardCheck (until the A2A parser is wired in). */
+  checkCard?: CardCheck;
+  random?: () => number;
+}
+
+export interface ProbeRunnerStats {
+  running: number;
+  queued: number;
+}
+
+export class ProbeRunner {
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly queues = new Map<string, ClaimedProbe[]>();
+  private readonly perHostRunning = new Map<string, number>();
+  private readonly jobs = new Set<Promise<void>>();
+  private queued = 0;
+  private readonly tickMs: number;
+  private readonly leaseMs: number;
+  private readonly checkCard: CardCheck;
+  private readonly random: () => number;
+
+  constructor(private readonly o: ProbeRunnerOptions) {
+    this.tickMs = o.tickMs ?? 250;
+    this.leaseMs = o.leaseMs ?? 120_000;
+    this.checkCard = o.checkCard ?? minimalCardCheck;
+    this.random = o.random ?? Math.random;
+  }
+
+  start(): void {
+    if (this.stopped || this.timer) return;
+    const loop = () => {
+      this.ticking = this.tick().finally(() => {
+        this.ticking = null;
+        if (!this.stopped) this.timer = setTimeout(loop, this.tickMs).unref();
+      });
+    };
+    this.timer = setTimeout(loop, 0).unref();
+  }
+
+  /** One claim round: takes as many due probes as there is room for, and starts what the caps allow. */
+  async tick(): Promise<void> {
+    if (this.stopped) return;
+    const room = this.o.concurrency - this.jobs.size - this.queued;
+    if (room <= 0) return;
+    try {
+      const claimed = await this.o.leases.claimDue(this.o.owner, this.o.clock.now(), room, this.leaseMs);
+      for (const c of claimed) this.enqueue(c);
+      this.pump();
+    } catch (err) {
+      this.o.onError(err);
+    }
+  }
+
+  /** Resolves when no probe is running or waiting (tests; shutdown). */
+  async idle(): Promise<void> {
+    while (this.jobs.size > 0) await Promise.all([...this.jobs]);
+  }
+
+  stats(): ProbeRunnerStats {
+    return { running: this.jobs.size, queued: this.queued };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+    this.queues.clear();
+    this.queued = 0;
+    this.abort.abort();
+    await this.idle();
+    try {
+      await this.o.leases.releaseAll(this.o.owner);
+    } catch (err) {
+      this.o.onError(err);
+    }
+  }
+
+  private enqueue(c: ClaimedProbe): void {
+    const host = probeHost(c.config);
+    const q = this.queues.get(host);
+    if (q) q.push(c);
+    else this.queues.set(host, [c]);
+    this.queued++;
+  }
+
+  /** Starts queued probes while the global cap and each host's cap allow. */
+  private pump(): void {
+    for (const [host, q] of this.queues) {
+      while (q.length > 0 && this.jobs.size < this.o.concurrency && (this.perHostRunning.get(host) ?? 0) < this.o.perHost) {
+        const claim = q.shift()!;
+        this.queued--;
+        this.perHostRunning.set(host, (this.perHostRunning.get(host) ?? 0) + 1);
+        const job = this.run(claim).finally(() => {
+          this.jobs.delete(job);
+          const left = (this.perHostRunning.get(host) ?? 1) - 1;
+          if (left === 0) this.perHostRunning.delete(host);
+          else this.perHostRunning.set(host, left);
+          this.pump();
+        });
+        this.jobs.add(job);
+      }
+      if (q.length === 0) this.queues.delete(host);
+    }
+  }
+
+  private async run(claim: ClaimedProbe): Promise<void> {
+    const { leases, clock, onError } = this.o;
+    try {
+      if (claim.pendingTransition) await this.announce(claim.agentId, claim.pendingTransition, claim.counters).catch(onError);
+      // A probe that waited for a slot so long that its lease would end first is left to the next claim.
+      if (clock.now() + claim.config.timeout_ms >= claim.leaseUntil) return;
+      const result = await runProbe(claim.config, this.o.fetcher, this.checkCard, this.abort.signal);
+      if (this.stopped) return; // aborted by stop(): not a verdict on the target
+      const now = clock.now();
+      const { next, change } = applyProbeResult(claim.counters, result.ok, now, claim.config);
+      const transition: PendingTransition | null = change ? { ...change, at: now, result: { ...result, at: now } } : null;
+      const recorded = await leases.recordResult({
+        agentId: claim.agentId,
+        owner: claim.leaseOwner,
+        leaseUntil: claim.leaseUntil,
+        previous: claim.recent,
+        result: { ...result, at: now },
+        counters: next,
+        transition,
+        nextDueAt: nextDueAt(claim.dueAt, now, claim.config.interval_ms, this.random),
+      });
+      if (recorded && transition) await this.announce(claim.agentId, transition, next);
+    } catch (err) {
+      onError(err);
+    }
+  }
+
+  private async announce(agentId: string, t: PendingTransition, counters: ProbeCounters): Promise<void> {
+    const { at, ...probe } = t.result;
+    await this.o.onTransition(agentId, { from: t.from, to: t.to, at: t.at, counters, probe });
+    await this.o.leases.ackTransition(agentId, t);
+  }
+}
