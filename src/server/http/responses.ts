@@ -21,6 +21,7 @@ import {
   type Stats as StatsType,
   type TrustReport as TrustReportType,
 } from "../../shared/agent.js";
+import { ProbeResult } from "../../shared/probe.js";
 import { EVENT_TYPES, type EventHistory as EventHistoryType, type RegistryEvent, type ResetEvent } from "../../shared/events.js";
 import { PROBLEMS, PROBLEM_CONTENT_TYPE, headersOf, type Problem as ProblemType, type ProblemCode } from "../../shared/problems.js";
 
@@ -99,18 +100,26 @@ export const Stats = Type.Object({
 
 /**
  * The events of the log: the `data:` line of an SSE frame, and the items of
- * `GET /events/history` (where `id` is always there). A union of plain
- * objects, one per `type`, so the serializer picks the branch by its `type`.
+ * `GET /events/history` (where `id` is always there). A union of objects, one
+ * per `type`, so the serializer picks the branch by its `type`. They stay open
+ * (`additionalProperties`) and fields added by later versions are optional:
+ * the history answers the log as written, by whichever version wrote it, and
+ * the serializer would drop an unnamed field or fail on a missing required one.
  */
 const registryEvents = <I extends TSchema>(id: I) => {
   // Keys in the order the log writes them (snapshot.ts), which is the order the serializer emits.
   const eventOf = <T extends string, P extends Record<string, TSchema>>(type: T, description: string, fields: P) =>
-    Type.Object({ id, type: Type.Literal(type), agent_id: Type.String(), timestamp: Timestamp, ...fields }, { description });
+    Type.Object({ id, type: Type.Literal(type), agent_id: Type.String(), timestamp: Timestamp, ...fields }, { description, additionalProperties: true });
   return Type.Union([
     eventOf("agent_registered", "A new agent", { agent: PublicAgent }),
     eventOf("agent_updated", "Card fields changed", { changed: Type.Array(Type.String(), { description: "Names of the card fields that changed" }), agent: PublicAgent }),
-    eventOf("agent_deregistered", "The agent was removed", { revision: Type.Integer({ description: "The revision the agent had when it was removed" }) }),
-    eventOf("agent_health_changed", "Its health status changed (a heartbeat or the sweep)", {
+    eventOf("agent_deregistered", "The agent was removed", {
+      revision: Type.Integer({ description: "The revision the agent had when it was removed" }),
+      reason: Type.Optional(Type.Enum(["deregistered", "reaped"], { description: "DELETE by its owner or an admin, or reaped after --deregister-after offline (absent in events from before reaping)" })),
+    }),
+    eventOf("agent_health_changed", "Its health status changed (a heartbeat, a probe or the sweep)", {
+      source: Type.Optional(Type.Enum(["heartbeat", "probe", "sweep"], { description: "What caused the change (absent in events from before probes)" })),
+      probe: Type.Optional({ ...ProbeResult, description: "With `source: probe`: the result that completed the run" }),
       status: Health,
       previous_status: Health,
       message: Nullable(Type.String()),
@@ -229,7 +238,10 @@ same<Static<typeof HeartbeatResponse>, HeartbeatResponseType>(true);
 same<Static<typeof TrustReport>, TrustReportType>(true);
 same<Static<typeof HealthReport>, HealthReportType>(true);
 same<Static<typeof Stats>, StatsType>(true);
-same<Static<typeof EventHistory>, EventHistoryType>(true);
-same<Static<typeof RegistryEventSchema>, RegistryEvent>(true);
+// Events are open and tolerate old log entries, so here one way: every event the server writes fits the schema.
+type Covers<S, I> = [I] extends [S] ? true : false;
+const covers = <S, I>(ok: Covers<S, I>) => ok;
+covers<Static<typeof EventHistory>, EventHistoryType>(true);
+covers<Static<typeof RegistryEventSchema>, RegistryEvent>(true);
 same<Static<typeof ResetEventSchema>, ResetEvent>(true);
 same<Static<ReturnType<typeof Problem>>, ProblemType>(true);
