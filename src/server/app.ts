@@ -23,6 +23,7 @@ import { Hub } from "./events/hub.js";
 import { Tailer } from "./events/tailer.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import { allowedMethods } from "./http/allowed-methods.js";
+import { registerCors } from "./http/cors.js";
 import { addressKey, createAuth } from "./http/auth.js";
 import { eventsRoutes } from "./http/events-routes.js";
 import { OPENAPI_OPTIONS } from "./http/openapi.js";
@@ -156,6 +157,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     return payload;
   });
 
+  await registerCors(http, config);
   await http.register(helmet, SECURITY_HEADERS);
   await http.register(swagger, OPENAPI_OPTIONS);
   await http.register(swaggerUi, { routePrefix: "/docs", transformStaticCSP: (csp) => csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_LOGO_STYLE}`) });
