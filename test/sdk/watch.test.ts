@@ -143,6 +143,8 @@ describe("watch() against the wire contract", () => {
     expect((err as AgentMeshError).detail).toMatch(/health "sick" is not a health status/);
     expect((err as AgentMeshError).detail).toMatch(/min_trust must be from 0 to 1/);
     expect(() => client.watch({ protocol: ["ftp" as never] })).toThrow(/protocol "ftp"/);
+    expect(() => client.subscribe({ selector: "colour=red" })).toThrow(/"colour" is not a selector parameter/);
+    expect(() => client.list({ selector: "tier=gold" })).toThrow(/tier "gold" is not a trust tier/);
     expect(server.requests).toEqual([]);
   });
 });
