@@ -7,24 +7,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AgentMeshClient, type SubscriptionUpdate, type WatchChange } from "@agentmesh/client";
-import { ADMIN, card, startTestServer, waitFor } from "../helpers.js";
-import { RestartableServer } from "./support.js";
+import { ADMIN, card, waitFor } from "../helpers.js";
+import { registrySpeaksSelectors, RestartableServer } from "./support.js";
 
-/*
- * Whether this registry reads selectors on the list and the stream (issue 15,
- * branch selwire). Until it does it answers 400 `validation_failed` to
- * `?min_trust=…` and the watch() tests below are skipped; once it accepts the
- * parameters, they run by themselves.
- */
-async function registrySpeaksSelectors(): Promise<boolean> {
-  const probe = await startTestServer();
-  try {
-    const res = await fetch(`${probe.url}/api/v1/agents?min_trust=0.8&limit=1`, { headers: { authorization: `Bearer ${ADMIN}` } });
-    return res.status === 200;
-  } finally {
-    await probe.destroy();
-  }
-}
+// Until the registry reads selectors (branch selwire) the watch() tests below are skipped; then they run by themselves.
 const SPEAKS_SELECTORS = await registrySpeaksSelectors();
 
 let server: RestartableServer;
