@@ -180,6 +180,9 @@ const Timestamp = Type.String({ format: "date-time" });
 export const Agent = Type.Object({
   id: Type.String(),
   ...CardHeld.properties,
+  card_url: Type.Union([Type.String(), Type.Null()], {
+    description: "The A2A Agent Card URL the agent was registered from (the registry refreshes the card from it); null for a native registration",
+  }),
   health_status: Type.Enum([...HEALTH_STATUSES]),
   last_heartbeat_at: Type.Union([Timestamp, Type.Null()], {
     description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event",

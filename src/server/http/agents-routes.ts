@@ -16,9 +16,12 @@ import {
   type HealthReport,
   type TrustReport,
 } from "../../shared/agent.js";
+import { RegistrationBody } from "../../shared/card-registration.js";
 import type { Config } from "../config.js";
+import type { GuardedFetcher } from "../fetch/types.js";
+import { resolveRegistration } from "./card-registration.js";
 import { AppError } from "../errors.js";
-import type { Registry } from "../registry/service.js";
+import type { Clock, Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
 import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
 import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegistrant, type Auth } from "./auth.js";
@@ -36,9 +39,12 @@ export interface AgentsRouteDeps {
   auth: Auth;
   /** The write rate limit (one budget across every write route), when on. */
   writeLimit?: onRequestHookHandler;
+  /** Fetches the A2A cards that registrations name (card-registration.ts). */
+  fetcher: GuardedFetcher;
+  clock: Clock;
 }
 
-export function agentsRoutes(app: FastifyInstance, { registry, store, config, auth, writeLimit: limit }: AgentsRouteDeps) {
+export function agentsRoutes(app: FastifyInstance, { registry, store, config, auth, writeLimit: limit, fetcher, clock }: AgentsRouteDeps) {
   const caller = (request: FastifyRequest) => ({ bearer: bearerOf(request) });
   const tags = ["agents"];
   // Every write: counted by the rate limit under the caller's verified identity,
@@ -46,17 +52,21 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
   const writeHooks = { onRequest: limit ? [limit] : [], preParsing: [auth.rejectUnverified] };
 
   const register = async (request: FastifyRequest, reply: any) => {
-    const card = request.body as AgentCard;
-    requireRegistrant(await auth.identify(request), card.id, config);
-    const { row, token, created } = await registry.register(card, caller(request));
+    const who = await auth.identify(request);
+    // A card URL or an inline A2A card becomes the card to register and the published card to keep.
+    const { card, published } = await resolveRegistration(request.body as RegistrationBody, who, { fetcher, config, clock });
+    requireRegistrant(who, card.id, config);
+    const { row, token, created } = await registry.register(card, caller(request), published);
     reply.code(created ? 201 : 200);
     return created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) };
   };
   const registerSchema = {
     summary: "Register an agent (or re-register it with its own token)",
-    description: "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200); without it, 409.",
+    description:
+      "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200); without it, 409. " +
+      "The body is a native card, or `{card_url, id?, probe?}` to register from an A2A Agent Card's URL, or `{a2a_card, id?}` with the card inline; a card that cannot be used is a 422 `card_unusable` that says why.",
     tags,
-    body: AgentCard,
+    body: RegistrationBody,
   };
   app.post("/api/v1/agents", { schema: registerSchema, ...writeHooks }, register);
   app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeHooks }, register);
