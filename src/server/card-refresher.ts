@@ -65,18 +65,32 @@ export class CardRefresher {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.runOnce().finally(() => (this.running = null));
+      if (!this.running) void this.runOnce();
     }, this.deps.tickMs ?? 5000);
     this.timer.unref();
   }
 
-  /** One run: claims, fetches and stores every due refresh. Answers how many it stored. */
+  /**
+   * One run: claims, fetches and stores every due refresh; answers how many it
+   * stored. A call while a run is in progress waits for it, then runs again, so
+   * when it returns every refresh due at the call has been done.
+   */
   async runOnce(): Promise<number> {
+    while (this.running) await this.running;
+    const run = this.pass();
+    this.running = run;
+    try {
+      return await run;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async pass(): Promise<number> {
     const { registry, store, fetcher, clock, onError } = this.deps;
     let stored = 0;
     try {
-      const due = await store.cardRefreshesDue(clock.now(), BATCH);
-      const queue = [...due];
+      const queue = await store.cardRefreshesDue(clock.now(), BATCH);
       const worker = async () => {
         for (let row = queue.shift(); row; row = queue.shift()) {
           try {

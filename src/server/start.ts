@@ -9,6 +9,7 @@ import { prettyDestination } from "./pretty-log.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 import type { Resolver } from "./fetch/types.js";
+import type { Clock } from "./registry/service.js";
 
 export interface RunningServer {
   url: string;
@@ -27,6 +28,8 @@ export interface StartOptions {
   logger?: Logger;
   /** How outbound fetches (A2A cards, probes) resolve host names; tests inject one. */
   resolver?: Resolver;
+  /** Default: the system clock; tests of schedules (card refresh) pass a manual one. */
+  clock?: Clock;
 }
 
 // Fastify announces each address it listens on; `agentmesh serve` says it once, with
@@ -57,7 +60,7 @@ export async function startServer(overrides: ConfigInput = {}, options: StartOpt
   const store = await openStore(config, logger);
   try {
     await store.migrate();
-    const app = await createApp({ config, store, clock: { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000, resolver: options.resolver });
+    const app = await createApp({ config, store, clock: options.clock ?? { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000, resolver: options.resolver });
     await app.start();
     await app.http.listen({ port: config.port, host: config.host, ...(options.logger ? {} : { listenTextResolver: () => FASTIFY_LISTENING }) });
     const address = app.http.server.address();
