@@ -272,11 +272,21 @@ export interface HealthPoint {
   message: string | null;
 }
 
+/** How the refresh of a card registered by URL stands: the card held stays the last good one while `error` says why the latest refresh could not use it. */
+export interface CardRefreshState {
+  card_url: string;
+  next_refresh_at: string | null;
+  /** Why the last refresh failed (`reason` as a `card_unusable` problem's); null when it succeeded. */
+  error: { reason: string; message: string; at: string } | null;
+}
+
 export interface HealthReport {
   agent_id: string;
   status: HealthStatus;
   last_heartbeat_at: string | null;
   history: HealthPoint[];
+  /** For an agent registered by card URL: its card's refresh (absent otherwise). */
+  card_refresh?: CardRefreshState;
 }
 
 export interface RegisterResponse {

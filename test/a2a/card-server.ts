@@ -63,6 +63,8 @@ export function manualClock(start = Date.now()): ManualClock {
 
 export interface Registry extends RunningServer {
   clock: ManualClock;
+  /** Another instance on the same database and clock (closed by destroy). */
+  sibling(): Promise<RunningServer>;
   destroy(): Promise<void>;
 }
 
@@ -71,21 +73,26 @@ export async function startRegistry(kind: StoreKind): Promise<Registry> {
   const dir = tempDir();
   const schema = kind === "postgres" ? await createSchema() : null;
   const clock = manualClock();
-  const server = await startServer(
-    {
-      port: 0,
-      database: schema ? schema.url : `sqlite:${join(dir, "agentmesh.db")}`,
-      logLevel: "silent",
-      rateLimit: "0",
-      adminToken: ADMIN,
-      webRoot: join(dir, "no-web"),
-      probeAllow: `${PUBLIC_ADDRESS}/32`,
-    },
-    { resolver: RESOLVER, clock },
-  );
+  const config = {
+    port: 0,
+    database: schema ? schema.url : `sqlite:${join(dir, "agentmesh.db")}`,
+    logLevel: "silent",
+    rateLimit: "0",
+    adminToken: ADMIN,
+    webRoot: join(dir, "no-web"),
+    probeAllow: `${PUBLIC_ADDRESS}/32`,
+  };
+  const server = await startServer(config, { resolver: RESOLVER, clock });
+  const siblings: RunningServer[] = [];
   return Object.assign(server, {
     clock,
+    async sibling() {
+      const other = await startServer(config, { resolver: RESOLVER, clock });
+      siblings.push(other);
+      return other;
+    },
     async destroy() {
+      for (const other of siblings) await other.close(50);
       await server.close(50);
       await schema?.drop();
       rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import {
 import { RegistrationBody } from "../../shared/card-registration.js";
 import type { Config } from "../config.js";
 import type { GuardedFetcher } from "../fetch/types.js";
-import { resolveRegistration } from "./card-registration.js";
+import { cardRefreshOf, resolveRegistration } from "./card-registration.js";
 import { AppError } from "../errors.js";
 import type { Clock, Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
@@ -158,6 +158,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
       status: row.health_status,
       last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
       history: history.map((h) => ({ at: iso(h.at), status: h.status, previous_status: h.previousStatus, message: h.message })),
+      ...cardRefreshOf(row),
     };
   });
 }

@@ -8,7 +8,7 @@
  * anything. The id then comes from the body or from the card's name, and the
  * route checks the caller against it as for any registration.
  */
-import type { AgentCard } from "../../shared/agent.js";
+import type { AgentCard, CardRefreshState } from "../../shared/agent.js";
 import { isCardUrlRegistration, isInlineCardRegistration, type RegistrationBody } from "../../shared/card-registration.js";
 import type { ResolvedProbe } from "../../shared/probe.js";
 import { defaultProbeFor } from "../a2a/default-probe.js";
@@ -20,6 +20,7 @@ import { resolveProbe } from "../probes/resolve.js";
 import { refreshDelayMs, type PublishedCardFields } from "../registry/decide-card.js";
 import type { Clock } from "../registry/service.js";
 import { NO_PUBLISHED_CARD } from "../store/columns.js";
+import type { AgentRow } from "../store/store.js";
 import { requireRegistrant, type Identity } from "./auth.js";
 
 export interface CardRegistrationDeps {
@@ -71,4 +72,12 @@ export async function resolveRegistration(body: RegistrationBody, who: Identity,
     return { card: usable.card, published: published(usable, clock.now(), config), probe: null };
   }
   return { card: body, probe: null };
+}
+
+/** The card refresh part of an agent's health answer: present for an agent registered by card URL. */
+export function cardRefreshOf(row: AgentRow): { card_refresh?: CardRefreshState } {
+  if (row.card_url === null) return {};
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const error = row.card_error && { reason: row.card_error.kind, message: row.card_error.message, at: iso(row.card_error.at) };
+  return { card_refresh: { card_url: row.card_url, next_refresh_at: row.card_refresh_at === null ? null : iso(row.card_refresh_at), error } };
 }
