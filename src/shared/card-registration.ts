@@ -11,6 +11,7 @@
  * instead of trying every branch (`anyOf`), so a bad body is told about the
  * fields of the form it meant, not of all three.
  */
+import type * as Client from "@agentmesh/client";
 import { Type, type Static } from "typebox";
 import { AgentCard, AgentId } from "./agent.js";
 import { ProbeSpec } from "./probe.js";
@@ -54,3 +55,8 @@ export const RegistrationBody = Type.Unsafe<RegistrationBody>({
 
 export const isCardUrlRegistration = (body: RegistrationBody): body is CardUrlRegistration => "card_url" in body;
 export const isInlineCardRegistration = (body: RegistrationBody): body is InlineCardRegistration => "a2a_card" in body;
+
+// The client package's types (what the SDK sends) are these schemas' own.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const sameAsClient: [Same<CardUrlRegistration, Client.CardUrlRegistration>, Same<InlineCardRegistration, Client.InlineCardRegistration>, Same<ProbeSpec, Client.ProbeSpec>] = [true, true, true];
+void sameAsClient;
