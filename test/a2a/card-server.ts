@@ -81,6 +81,8 @@ export async function startRegistry(kind: StoreKind): Promise<Registry> {
     adminToken: ADMIN,
     webRoot: join(dir, "no-web"),
     probeAllow: `${PUBLIC_ADDRESS}/32`,
+    // The tests move the manual clock by hours: no agent goes offline meanwhile (the sweeper runs on real timers).
+    offlineAfter: "30d",
   };
   const server = await startServer(config, { resolver: RESOLVER, clock });
   const siblings: RunningServer[] = [];
