@@ -7,9 +7,9 @@
  *   keeps it, refreshes it, and probes it by default.
  * - `{ a2a_card, id? }`: the card given inline; kept as given, never refreshed.
  *
- * The body schema picks the branch by which key is present (`if`/`then`/`else`)
- * instead of trying every branch (`anyOf`), so a bad body is told about the
- * fields of the form it meant, not of all three.
+ * The body is validated by which key is present (`if`/`then`/`else`) instead
+ * of by trying every branch (`anyOf`), so a bad body is told about the fields
+ * of the form it meant, not of all three.
  */
 import type * as Client from "@agentmesh/client";
 import { Type, type Static } from "typebox";
@@ -45,13 +45,20 @@ export type InlineCardRegistration = Static<typeof InlineCardRegistration>;
 
 export type RegistrationBody = AgentCard | CardUrlRegistration | InlineCardRegistration;
 
-/** The body of `POST /agents`: a native card, a card URL, or an inline A2A card, told apart by `card_url` / `a2a_card`. */
-export const RegistrationBody = Type.Unsafe<RegistrationBody>({
+/**
+ * The body of `POST /agents`: a native card, a card URL, or an inline A2A card.
+ * Documented as the union (`anyOf`, what client generators read) and validated
+ * as `if`/`then`/`else` on the key present (`validation`, see validatedAs in
+ * src/server/http/validation.ts); both accept exactly the same bodies.
+ */
+export const RegistrationBody = Type.Union([AgentCard, CardUrlRegistration, InlineCardRegistration], {
   description: "A native card; or `{card_url, id?, probe?}` to register from an A2A Agent Card's URL; or `{a2a_card, id?}` with the card inline",
+});
+export const REGISTRATION_BODY_VALIDATION = {
   if: { type: "object", required: ["card_url"] },
   then: CardUrlRegistration,
   else: { if: { type: "object", required: ["a2a_card"] }, then: InlineCardRegistration, else: AgentCard },
-});
+};
 
 export const isCardUrlRegistration = (body: RegistrationBody): body is CardUrlRegistration => "card_url" in body;
 export const isInlineCardRegistration = (body: RegistrationBody): body is InlineCardRegistration => "a2a_card" in body;

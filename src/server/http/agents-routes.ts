@@ -8,7 +8,8 @@ import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { DEFAULT_ORDER, DEFAULT_SORT } from "@agentmesh/client";
 import { Type } from "typebox";
 import { AgentCard, AgentId, AgentPatch, Heartbeat, InvocationReport, ListQuery } from "../../shared/agent.js";
-import { RegistrationBody } from "../../shared/card-registration.js";
+import { REGISTRATION_BODY_VALIDATION, RegistrationBody } from "../../shared/card-registration.js";
+import { validatedAs } from "./validation.js";
 import type { Config } from "../config.js";
 import type { GuardedFetcher } from "../fetch/types.js";
 import { cardRefreshOf, resolveRegistration } from "./card-registration.js";
@@ -66,7 +67,7 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
       "a card that cannot be used is a 422 `card_unusable` whose `reason` says why (and `errors` each schema fault), and nothing is registered.",
     tags,
     security: SECURITY.register,
-    body: RegistrationBody,
+    body: validatedAs(RegistrationBody, REGISTRATION_BODY_VALIDATION),
     response: {
       200: { ...RegisterResponse, description: "Re-registered: the agent, updated (no token)" },
       201: { ...RegisterResponse, description: "Registered: the agent and its `agent_token`, shown once" },
