@@ -22,6 +22,7 @@ import { AppError } from "./errors.js";
 import { Hub } from "./events/hub.js";
 import { Tailer } from "./events/tailer.js";
 import { agentsRoutes } from "./http/agents-routes.js";
+import { cardRoutes } from "./http/card-routes.js";
 import { allowedMethods } from "./http/allowed-methods.js";
 import { registerCors } from "./http/cors.js";
 import { addressKey, createAuth } from "./http/auth.js";
@@ -37,6 +38,9 @@ import { createMetrics } from "./metrics.js";
 import { createRegistry, type Clock } from "./registry/service.js";
 import type { Store } from "./store/store.js";
 import { Sweeper } from "./sweeper.js";
+import { CardRefresher } from "./card-refresher.js";
+import { createGuardedFetcher, fetchPolicyFor } from "./fetch/guarded-fetch.js";
+import type { GuardedFetcher, Resolver } from "./fetch/types.js";
 
 export interface AppDeps {
   config: Config;
@@ -45,6 +49,8 @@ export interface AppDeps {
   logger: Logger;
   /** Tailer catch-up poll (ms); PostgreSQL relies on it as a safety net behind NOTIFY. */
   tailerPollMs?: number;
+  /** How the guarded fetcher resolves host names (default: the system's); tests inject one. */
+  resolver?: Resolver;
 }
 
 export interface App {
@@ -53,7 +59,11 @@ export interface App {
   tailer: Tailer;
   registry: ReturnType<typeof createRegistry>;
   sweeper: Sweeper;
-  /** Starts the tailer, the sweeper and the keep-alive timer. */
+  /** Re-fetches the A2A cards of agents registered by URL. */
+  cardRefresher: CardRefresher;
+  /** Every fetch of a URL a registrant named goes through it (fetch/guarded-fetch.ts). */
+  fetcher: GuardedFetcher;
+  /** Starts the tailer, the sweeper, the card refresher and the keep-alive timer. */
   start(): Promise<void>;
   /** Stops accepting, closes streams (spread over `spreadMs`), finishes in-flight requests, stops timers. Does not close the store. */
   close(spreadMs?: number): Promise<void>;
@@ -121,7 +131,7 @@ const SWAGGER_LOGO_STYLE = `'sha256-${createHash("sha256").update(".logo_small_s
 
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
-export async function createApp({ config, store, clock, logger, tailerPollMs = 1000 }: AppDeps): Promise<App> {
+export async function createApp({ config, store, clock, logger, tailerPollMs = 1000, resolver }: AppDeps): Promise<App> {
   const logFailure = throttledErrorLog(logger, "background task failed", 10_000);
   // An unavailable store is logged once per outage by the store itself (store/outage.ts).
   const onError = (err: unknown) => (err instanceof AppError && err.code === "store_unavailable" ? undefined : logFailure(err));
@@ -129,6 +139,8 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
   const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
   const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });
   const sweeper = new Sweeper({ registry, store, config, clock, onError });
+  const fetcher = createGuardedFetcher({ policy: fetchPolicyFor(config), ...(resolver ? { resolver } : {}) });
+  const cardRefresher = new CardRefresher({ registry, store, fetcher, clock, onError });
   const metrics = createMetrics({ hub, store });
 
   const http = Fastify({
@@ -185,7 +197,8 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     if (config.signInLimit > 0) signInLimit = http.rateLimit({ max: config.signInLimit, timeWindow: 60_000, keyGenerator: addressKey, allowList: undefined });
   }
 
-  agentsRoutes(http, { registry, store, config, auth, writeLimit });
+  agentsRoutes(http, { registry, store, config, auth, writeLimit, fetcher, clock });
+  cardRoutes(http, { store, config });
   sessionRoutes(http, { config, sessions, signInLimit });
   eventsRoutes(http, { hub, store, config, sessions });
   systemRoutes(http, { hub, store, config, metrics });
@@ -224,15 +237,19 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     tailer,
     registry,
     sweeper,
+    cardRefresher,
+    fetcher,
     async start() {
       await tailer.start();
       await store.watch?.(() => void tailer.wake());
       hub.startKeepalive();
       sweeper.start();
+      cardRefresher.start();
       started = true;
     },
     async close(spreadMs = 1000) {
       await sweeper.stop();
+      await cardRefresher.stop();
       // Fastify stops accepting at once and waits for in-flight requests; the
       // streams are in flight until the hub ends them, spread over `spreadMs`.
       // Keep-alive connections that go idle after their last answer are closed

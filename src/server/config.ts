@@ -72,6 +72,8 @@ export interface Config {
   probeConcurrency: number;
   /** Probes in flight at once against one host. */
   probePerHost: number;
+  /** How long a URL-registered A2A card is kept before it is fetched again when its answer has no Cache-Control max-age. */
+  cardRefreshMs: number;
   /** Exact origins (`https://tools.example.com`) whose pages may call the API and the stream (http/cors.ts); empty: none. */
   corsOrigins: string[];
 }
@@ -161,6 +163,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "probeSuccesses", flag: "probe-successes", kind: "int", default: "2", help: "Successful probes in a row before a failing probe recovers (1 to 10)" },
   { key: "probeConcurrency", flag: "probe-concurrency", kind: "int", default: "64", help: "Probes in flight at once on this instance" },
   { key: "probePerHost", flag: "probe-per-host", kind: "int", default: "4", help: "Probes in flight at once against one host" },
+  {
+    key: "cardRefreshMs",
+    flag: "card-refresh",
+    kind: "duration",
+    default: "10m",
+    help: "How often a card registered by URL is fetched again when its answer has no Cache-Control max-age (1m to 24h; max-age is held to the same bounds)",
+  },
   {
     key: "corsOrigins",
     flag: "cors-origin",
@@ -321,6 +330,7 @@ export function loadConfig({ flags = {}, env = {} }: ConfigSources = {}): Readon
   if (cfg.dbPoolSize < 1) throw new ConfigError("db-pool-size", "must be at least 1");
   if (cfg.historyMaxEvents < 1) throw new ConfigError("history-max-events", "must be at least 1");
   checkProbeDefaults(cfg);
+  if (cfg.cardRefreshMs < 60_000 || cfg.cardRefreshMs > 86_400_000) throw new ConfigError("card-refresh", "must be between 1m and 24h");
   return Object.freeze(cfg);
 }
 

@@ -3,7 +3,7 @@
  * catalogue (src/shared/problems.ts) and a detail for humans. The HTTP layer
  * turns it into a problem answer in one place (http/problem.ts).
  */
-import type { FieldError, ProblemCode } from "../shared/problems.js";
+import type { CardProblemReason, FieldError, ProblemCode } from "../shared/problems.js";
 
 export class AppError extends Error {
   constructor(
@@ -11,6 +11,8 @@ export class AppError extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** For `card_unusable`: why the card cannot be used. */
+    readonly reason?: CardProblemReason,
   ) {
     super(detail);
     this.name = "AppError";

@@ -8,6 +8,8 @@ import { loadConfig, type Config, type ConfigInput } from "./config.js";
 import { prettyDestination } from "./pretty-log.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
+import type { Resolver } from "./fetch/types.js";
+import type { Clock } from "./registry/service.js";
 
 export interface RunningServer {
   url: string;
@@ -24,6 +26,10 @@ export interface StartOptions {
   /** Environment to read `AGENTMESH_*` from (default: none, so tests are hermetic). */
   env?: Record<string, string | undefined>;
   logger?: Logger;
+  /** How outbound fetches (A2A cards, probes) resolve host names; tests inject one. */
+  resolver?: Resolver;
+  /** Default: the system clock; tests of schedules (card refresh) pass a manual one. */
+  clock?: Clock;
 }
 
 // Fastify announces each address it listens on; `agentmesh serve` says it once, with
@@ -54,7 +60,7 @@ export async function startServer(overrides: ConfigInput = {}, options: StartOpt
   const store = await openStore(config, logger);
   try {
     await store.migrate();
-    const app = await createApp({ config, store, clock: { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000 });
+    const app = await createApp({ config, store, clock: options.clock ?? { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000, resolver: options.resolver });
     await app.start();
     await app.http.listen({ port: config.port, host: config.host, ...(options.logger ? {} : { listenTextResolver: () => FASTIFY_LISTENING }) });
     const address = app.http.server.address();

@@ -69,7 +69,7 @@ it("a client that registers, lists and reads the typed answers compiles", () => 
 export async function run(): Promise<string> {
   const registered = await client.POST("/api/v1/agents", { body: card });
   if (registered.error) {
-    const code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "unauthorized" | "forbidden" | "agent_id_taken" | "conflict" | "duplicate_skill" | "metadata_too_large" | "rate_limited" | "internal" | "store_unavailable" = registered.error.code;
+    const code: "validation_failed" | "malformed_json" | "payload_too_large" | "unsupported_media_type" | "unauthorized" | "forbidden" | "agent_id_taken" | "conflict" | "duplicate_skill" | "metadata_too_large" | "card_unusable" | "rate_limited" | "internal" | "store_unavailable" = registered.error.code;
     return code;
   }
   const token: string | undefined = registered.data.agent_token;

@@ -241,7 +241,10 @@ describe("operational routes", () => {
     const doc = await api(url, "GET", "/openapi.json");
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/agents", "/api/v1/agents/{id}/heartbeat", "/api/v1/events"]));
-    expect(doc.body.paths["/api/v1/agents"].post.requestBody.content["application/json"].schema.properties.endpoint.format).toBe("uri");
+    // The body is a card, or an A2A card by URL or inline.
+    const body = doc.body.paths["/api/v1/agents"].post.requestBody.content["application/json"].schema;
+    expect(body.anyOf.map((b: { properties: object }) => Object.keys(b.properties)[0])).toEqual(["id", "card_url", "a2a_card"]);
+    expect(body.anyOf[0].properties.endpoint.format).toBe("uri");
     const docs = await fetch(`${url}/docs`);
     expect(docs.status).toBe(200);
   });

@@ -138,6 +138,9 @@ const Timestamp = Type.String({ format: "date-time" });
 export const Agent = Type.Object({
   id: Type.String(),
   ...CardHeld.properties,
+  card_url: Type.Union([Type.String(), Type.Null()], {
+    description: "The A2A Agent Card URL the agent was registered from (the registry refreshes the card from it); null for a native registration",
+  }),
   health_status: Type.Enum([...HEALTH_STATUSES]),
   last_heartbeat_at: Type.Union([Timestamp, Type.Null()], {
     description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event",
@@ -216,11 +219,21 @@ export interface HealthPoint {
   message: string | null;
 }
 
+/** How the refresh of a card registered by URL stands: the card held stays the last good one while `error` says why the latest refresh could not use it. */
+export interface CardRefreshState {
+  card_url: string;
+  next_refresh_at: string | null;
+  /** Why the last refresh failed (`reason` as a `card_unusable` problem's); null when it succeeded. */
+  error: { reason: string; message: string; at: string } | null;
+}
+
 export interface HealthReport {
   agent_id: string;
   status: HealthStatus;
   last_heartbeat_at: string | null;
   history: HealthPoint[];
+  /** For an agent registered by card URL: its card's refresh (absent otherwise). */
+  card_refresh?: CardRefreshState;
 }
 
 export interface RegisterResponse {

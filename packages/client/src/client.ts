@@ -4,6 +4,7 @@
  * one it registered, or the `agentId`/`agentToken` it was given) and may also
  * carry a read or admin token for reads and administration.
  */
+import type { CardUrlRegistration } from "./card-registration.js";
 import type {
   Agent,
   AgentCard,
@@ -180,6 +181,37 @@ export class AgentMeshClient {
     this._agentId = res.agent.id;
     if (res.agent_token) this._agentToken = res.agent_token;
     return res;
+  }
+
+  /**
+   * Registers an agent from its A2A Agent Card: the registry fetches the card
+   * at `cardUrl` (a bare site: its `/.well-known/agent-card.json`), maps it,
+   * keeps it and refreshes it; the agent gets an `a2a` probe of the card unless
+   * `probe` says otherwise (null: none). The id is `id`, or one made from the
+   * card's name. This client then acts as that agent, as after `register()`
+   * (re-registering the same card later updates it). A card that cannot be used
+   * rejects with `card_unusable`, whose `problem.reason` says why.
+   *
+   * @example
+   *   const { agent, agent_token } = await client.registerFromCard("https://agent.example/.well-known/agent-card.json");
+   */
+  async registerFromCard(cardUrl: string, options: CallOptions & Omit<CardUrlRegistration, "card_url"> = {}): Promise<RegisterResponse> {
+    if (typeof cardUrl !== "string" || !/^https?:\/\/[^/?#]/i.test(cardUrl)) throw invalidArgument(`registerFromCard() needs an http(s) URL, got ${JSON.stringify(cardUrl)}`);
+    if (options.id !== undefined) requireId(options.id, "registerFromCard()");
+    const body: CardUrlRegistration = { card_url: cardUrl };
+    if (options.id !== undefined) body.id = options.id;
+    if (options.probe !== undefined) body.probe = options.probe;
+    const token = options.id !== undefined && options.id === this._agentId && this._agentToken ? this._agentToken : (this._agentToken ?? this.registrationToken);
+    const res = await this.call<RegisterResponse>("POST", "/agents", { body, token, signal: options.signal });
+    this._agentId = res.agent.id;
+    if (res.agent_token) this._agentToken = res.agent_token;
+    return res;
+  }
+
+  /** Agent `id` as an A2A Agent Card: the card it was registered from, as published, or one built from its registration. */
+  async card(id: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
+    requireId(id, "card()");
+    return this.call<Record<string, unknown>>("GET", AgentMeshClient.path(id, "/card"), { token: this.token, signal: options.signal });
   }
 
   /** Changes card fields of agent `id` (this client's agent, or any with the admin token). */

@@ -19,3 +19,4 @@ export type * from "./agent.js";
 export * from "./vocabulary.js";
 export * from "./events.js";
 export * from "./problems.js";
+export type * from "./card-registration.js";

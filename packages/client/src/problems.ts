@@ -20,6 +20,8 @@ export const PROBLEMS = {
   conflict: { status: 409, title: "The agent changed concurrently; retry" },
   payload_too_large: { status: 413, title: "The body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported content type" },
+  /** Registering from an A2A card that cannot be used: `reason` says why (CARD_PROBLEM_REASONS), `errors` lists a schema's faults. */
+  card_unusable: { status: 422, title: "The A2A Agent Card cannot be used" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   /** Answered with `Retry-After: 1`: the database is away or the disk full; the instance recovers by itself. */
@@ -48,7 +50,32 @@ export interface Problem {
   code: ProblemCode;
   detail: string;
   errors?: FieldError[];
+  /** For `card_unusable`: why, one of CARD_PROBLEM_REASONS. */
+  reason?: CardProblemReason;
 }
+
+/**
+ * Why a card could not be used (`reason` of a `card_unusable` problem): the
+ * fetch failed (`dns`, `refused`, `timeout`, `denied_address`, …), the answer
+ * was not a card (`http_status`, `wrong_content_type`, `not_json`, `too_large`),
+ * or the card breaks the A2A schema (`invalid_card`, each fault in `errors`).
+ */
+export const CARD_PROBLEM_REASONS = [
+  "invalid_url",
+  "dns",
+  "denied_address",
+  "refused",
+  "timeout",
+  "too_many_redirects",
+  "bad_redirect",
+  "too_large",
+  "network",
+  "http_status",
+  "wrong_content_type",
+  "not_json",
+  "invalid_card",
+] as const;
+export type CardProblemReason = (typeof CARD_PROBLEM_REASONS)[number];
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 

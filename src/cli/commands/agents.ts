@@ -4,7 +4,7 @@
  */
 import { AgentMeshClient, type ListOptions } from "@agentmesh/client";
 import type { Agent, HealthStatus, ListSort } from "../../shared/agent.js";
-import { COMMON_HELP, common, intOption, oneOf, parse, UsageError } from "../args.js";
+import { COMMON_HELP, common, intOption, oneOf, parse, UsageError, type Common } from "../args.js";
 import { cleanDeep, terminalColumns } from "../../shared/terminal.js";
 import { quote, relativeTime, score, table, truncate } from "../format.js";
 import { styles, type Io } from "../io.js";
@@ -17,10 +17,17 @@ import { combineSelector } from "../selector.js";
 const HEALTH_STATUSES = Object.keys({ unknown: 1, healthy: 1, degraded: 1, unhealthy: 1, offline: 1 } satisfies Record<HealthStatus, 1>) as HealthStatus[];
 const LIST_SORTS = Object.keys({ name: 1, trust_score: 1, updated_at: 1, created_at: 1 } satisfies Record<ListSort, 1>) as ListSort[];
 
-export const AGENTS_HELP = `agentmesh agents — list agents, or show one
+export const AGENTS_HELP = `agentmesh agents — list agents, show one, or add one from its A2A card
 
 Usage: agentmesh agents [list] [flags]
        agentmesh agents show <id> [--json]
+       agentmesh agents add <card-url> [--id <id>] [--json]
+
+add: the registry fetches the A2A Agent Card at <card-url> (a bare site URL: its
+/.well-known/agent-card.json), registers the agent it describes, keeps the card,
+refreshes it and probes it. Prints the agent and its agent_token (shown once).
+  --id <id>            The agent's id (default: from the card's name)
+  (--token is then the registration token, if the registry requires one)
 
 List flags (a selector, and the API's sort and paging):
   --selector <params>  Which agents: a selector's query parameters (docs/selectors.md),
@@ -48,6 +55,7 @@ Examples:
   agentmesh agents --selector 'protocol=a2a&skill=summarize&min_trust=0.8'
   agentmesh agents --selector 'health=healthy,degraded&tag=prod' --sort trust_score
   agentmesh agents show billing-7
+  agentmesh agents add https://agent.example/.well-known/agent-card.json --id geo-1
   agentmesh agents --json | jq -r '.agents[] | select(.trust_tier == "elite") | .id'
 `;
 
@@ -67,6 +75,7 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
       continue: { type: "string" },
       selector: { type: "string" },
       json: { type: "boolean" },
+      id: { type: "string" },
     },
     true,
   );
@@ -79,6 +88,8 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
   const style = styles(io, conn.noColor).out;
   const [sub = "list", ...rest] = positionals;
 
+  if (sub === "add") return addCommand(rest, values, conn, io);
+  if (values.id !== undefined) throw new UsageError("--id applies to add", "agents");
   if (sub === "show") {
     if (rest.length !== 1) throw new UsageError("agents show needs exactly one agent id", "agents");
     const listOnly = ["selector", "health", "tag", "skill", "search", "sort", "order", "limit", "offset", "continue"].filter((k) => values[k as keyof typeof values] !== undefined);
@@ -88,7 +99,7 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
     io.out.write(values.json ? `${JSON.stringify({ agent, health, trust }, null, 2)}\n` : `${showLines(agent, cleanDeep(health), cleanDeep(trust), style).join("\n")}\n`);
     return 0;
   }
-  if (sub !== "list") throw new UsageError(`unknown subcommand ${JSON.stringify(sub)} (use list or show <id>)`, "agents");
+  if (sub !== "list") throw new UsageError(`unknown subcommand ${JSON.stringify(sub)} (use list, show <id> or add <card-url>)`, "agents");
   if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`, "agents");
 
   const health = oneOf(values.health, HEALTH_STATUSES, "health", "agents");
@@ -146,6 +157,30 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
   const footer = values.continue === undefined ? `${first}–${last} of ${list.total} agent${plural}${more}` : `${list.agents.length} more of ${list.total} agent${plural}${more}`;
   io.out.write(`${lines.join("\n")}\n`);
   io.err.write(`${note.dim(footer)}\n`);
+  return 0;
+}
+
+/** `agents add <card-url>`: registers from the card and prints the agent and its token (--json: the API's answer). */
+async function addCommand(rest: string[], values: { json?: boolean; id?: string } & Record<string, unknown>, conn: Common, io: Io): Promise<number> {
+  if (rest.length !== 1) throw new UsageError("agents add needs exactly one card URL", "agents");
+  const listOnly = ["health", "tag", "skill", "search", "sort", "order", "limit", "offset"].filter((k) => values[k] !== undefined);
+  if (listOnly.length) throw new UsageError(`--${listOnly[0]} applies to the list, not to add`, "agents");
+  if (!/^https?:\/\/[^/?#]/i.test(rest[0])) throw new UsageError(`${JSON.stringify(rest[0])} is not an http(s) URL`, "agents");
+  const client = new AgentMeshClient({ url: conn.url, registrationToken: conn.token });
+  const answer = await client.registerFromCard(rest[0], values.id === undefined ? {} : { id: values.id });
+  if (values.json) {
+    io.out.write(`${JSON.stringify(answer)}\n`);
+    return 0;
+  }
+  const style = styles(io, conn.noColor).out;
+  const agent = cleanDeep(answer.agent);
+  const lines = [
+    `${style.bold(agent.id)}  ${agent.name} v${agent.version}  ${answer.agent_token ? "registered" : "updated"} from ${agent.card_url ?? rest[0]}`,
+    `  ${style.dim("endpoint".padEnd(12))}${agent.endpoint} (${agent.protocol})`,
+    `  ${style.dim("skills".padEnd(12))}${agent.skills.map((s) => s.name).join(", ") || "none"}`,
+  ];
+  if (answer.agent_token) lines.push(`  ${style.dim("agent_token".padEnd(12))}${answer.agent_token}  ${style.dim("(shown once: keep it to update or remove the agent)")}`);
+  io.out.write(`${lines.join("\n")}\n`);
   return 0;
 }
 

@@ -8,9 +8,13 @@ import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { DEFAULT_ORDER, DEFAULT_SORT } from "@agentmesh/client";
 import { Type } from "typebox";
 import { AgentCard, AgentId, AgentPatch, Heartbeat, InvocationReport, ListQuery } from "../../shared/agent.js";
+import { REGISTRATION_BODY_VALIDATION, RegistrationBody } from "../../shared/card-registration.js";
+import { validatedAs } from "./validation.js";
 import type { Config } from "../config.js";
+import type { GuardedFetcher } from "../fetch/types.js";
+import { cardRefreshOf, resolveRegistration } from "./card-registration.js";
 import { AppError } from "../errors.js";
-import type { Registry } from "../registry/service.js";
+import type { Clock, Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
 import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
 import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegistrant, type Auth } from "./auth.js";
@@ -43,9 +47,12 @@ export interface AgentsRouteDeps {
   auth: Auth;
   /** The write rate limit (one budget across every write route), when on. */
   writeLimit?: onRequestHookHandler;
+  /** Fetches the A2A cards that registrations name (card-registration.ts). */
+  fetcher: GuardedFetcher;
+  clock: Clock;
 }
 
-export function agentsRoutes(app: TypedApp, { registry, store, config, auth, writeLimit: limit }: AgentsRouteDeps) {
+export function agentsRoutes(app: TypedApp, { registry, store, config, auth, writeLimit: limit, fetcher, clock }: AgentsRouteDeps) {
   const caller = (request: FastifyRequest) => ({ bearer: bearerOf(request) });
   const tags = ["agents"];
   // Every write: counted by the rate limit under the caller's verified identity,
@@ -54,14 +61,17 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
 
   const registerSchema = {
     summary: "Register an agent (or re-register it with its own token)",
-    description: "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200, no token); without it, 409.",
+    description:
+      "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200, no token); without it, 409. " +
+      "The body is a native card, or `{card_url, id?, probe?}` to register from an A2A Agent Card's URL, or `{a2a_card, id?}` with the card inline; " +
+      "a card that cannot be used is a 422 `card_unusable` whose `reason` says why (and `errors` each schema fault), and nothing is registered.",
     tags,
     security: SECURITY.register,
-    body: AgentCard,
+    body: validatedAs(RegistrationBody, REGISTRATION_BODY_VALIDATION),
     response: {
       200: { ...RegisterResponse, description: "Re-registered: the agent, updated (no token)" },
       201: { ...RegisterResponse, description: "Registered: the agent and its `agent_token`, shown once" },
-      ...problemResponses([...BODY, ...WRITE, "forbidden", "agent_id_taken", "duplicate_skill", "metadata_too_large"]),
+      ...problemResponses([...BODY, ...WRITE, "forbidden", "agent_id_taken", "duplicate_skill", "metadata_too_large", "card_unusable"]),
     },
   };
   const registerRoutes = [
@@ -70,9 +80,11 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
   ];
   for (const { url, ...names } of registerRoutes) {
     app.post(url, { schema: { ...registerSchema, ...names }, ...writeHooks }, async (request, reply) => {
-      const card = request.body;
-      requireRegistrant(await auth.identify(request), card.id, config);
-      const { row, token, created } = await registry.register(card, caller(request));
+      const who = await auth.identify(request);
+      // A card URL or an inline A2A card becomes the card to register and the published card to keep.
+      const { card, published } = await resolveRegistration(request.body, who, { fetcher, config, clock });
+      requireRegistrant(who, card.id, config);
+      const { row, token, created } = await registry.register(card, caller(request), published);
       return reply.code(created ? 201 : 200).send(created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) });
     });
   }
@@ -263,6 +275,7 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
         status: row.health_status,
         last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
         history: history.map((h) => ({ at: iso(h.at), status: h.status, previous_status: h.previousStatus, message: h.message })),
+        ...cardRefreshOf(row),
       };
     },
   );

@@ -10,9 +10,9 @@ import { PATTERN_MESSAGES } from "../../shared/agent.js";
 import { PROBLEMS, PROBLEM_CONTENT_TYPE, headersOf, problemType, type FieldError, type Problem, type ProblemCode } from "../../shared/problems.js";
 import { AppError } from "../errors.js";
 
-export function problem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
+export function problem(code: ProblemCode, detail: string, errors?: FieldError[], reason?: Problem["reason"]): Problem {
   const p = PROBLEMS[code];
-  return { type: problemType(code), title: p.title, status: p.status, code, detail, ...(errors?.length ? { errors } : {}) };
+  return { type: problemType(code), title: p.title, status: p.status, code, detail, ...(errors?.length ? { errors } : {}), ...(reason ? { reason } : {}) };
 }
 
 /** Called with the code of every problem answer as it is sent (the metrics' counter). */
@@ -70,6 +70,8 @@ function messageOf(e: AjvError): string {
 function fieldErrors(context: string, errors: AjvError[]): FieldError[] {
   const byField = new Map<string, FieldError>();
   for (const e of errors) {
+    // `if`/`then` (a body told apart by a key, shared/card-registration.ts): the branch's own errors say it all.
+    if (e.keyword === "if") continue;
     const field = fieldOf(context, e);
     if (e.keyword === "const" && byField.has(field)) continue;
     if (!byField.has(field) || e.keyword === "anyOf") byField.set(field, { field, message: messageOf(e) });
@@ -78,7 +80,7 @@ function fieldErrors(context: string, errors: AjvError[]): FieldError[] {
 }
 
 export function toProblem(err: FastifyError | AppError | Error): { problem: Problem; headers?: Record<string, string> } | null {
-  if (err instanceof AppError) return { problem: problem(err.code, err.detail, err.errors), headers: err.headers };
+  if (err instanceof AppError) return { problem: problem(err.code, err.detail, err.errors, err.reason), headers: err.headers };
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fe.validation) {
     const context = fe.validationContext === "querystring" ? "query" : (fe.validationContext ?? "body");

@@ -23,7 +23,7 @@ import {
 } from "../../shared/agent.js";
 import { ProbeResult } from "../../shared/probe.js";
 import { EVENT_TYPES, type EventHistory as EventHistoryType, type RegistryEvent, type ResetEvent } from "../../shared/events.js";
-import { PROBLEMS, PROBLEM_CONTENT_TYPE, headersOf, type Problem as ProblemType, type ProblemCode } from "../../shared/problems.js";
+import { CARD_PROBLEM_REASONS, PROBLEMS, PROBLEM_CONTENT_TYPE, headersOf, type Problem as ProblemType, type ProblemCode } from "../../shared/problems.js";
 
 const Timestamp = Type.String({ format: "date-time" });
 const Health = Agent.properties.health_status;
@@ -43,6 +43,7 @@ export const PublicAgent = Type.Object({
   provider: Nullable(Type.String()),
   metadata: Nullable(Type.Record(Type.String(), Type.Unknown())),
   last_heartbeat_at: Nullable(Type.String({ format: "date-time", description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event" })),
+  card_url: Nullable(Type.String({ description: "The A2A Agent Card URL the agent was registered from; null for a native registration" })),
 });
 
 export const RegisterResponse = Type.Object({
@@ -86,6 +87,18 @@ export const HealthReport = Type.Object({
   status: Health,
   last_heartbeat_at: Nullable(Timestamp),
   history: Type.Array(Type.Object({ at: Timestamp, status: Health, previous_status: Health, message: Nullable(Type.String()) })),
+  card_refresh: Type.Optional(
+    Type.Object(
+      {
+        card_url: Type.String(),
+        next_refresh_at: Nullable(Timestamp),
+        error: Type.Union([Type.Object({ reason: Type.String(), message: Type.String(), at: Timestamp }), Type.Null()], {
+          description: "Why the last refresh could not use the card (the card held is the last good one); null when it could",
+        }),
+      },
+      { description: "For an agent registered by card URL: how its card's refresh stands" },
+    ),
+  ),
 });
 
 const Counts = <T extends TSchema>(key: T) => Type.Record(key, Type.Integer({ minimum: 0 }));
@@ -190,6 +203,7 @@ export const Problem = (codes: readonly ProblemCode[]) =>
     code: Type.Enum([...codes], { description: "Stable machine code; branch on this" }),
     detail: Type.String({ description: "What was wrong with this request, for a person" }),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String({ description: "e.g. `body.endpoint`, `query.limit`" }), message: Type.String() }))),
+    reason: Type.Optional(Type.Enum([...CARD_PROBLEM_REASONS], { description: "Only with `card_unusable`: why the A2A card cannot be used" })),
   });
 
 /** The answer every route can give: a bug. */

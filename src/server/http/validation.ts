@@ -129,8 +129,23 @@ function tidied(validate: ValidateFunction): ValidateFunction {
   return run;
 }
 
+/** Schemas validated with another schema than the one that documents them (`validatedAs`). */
+const substitutes = new WeakMap<object, object>();
+
+/**
+ * `schema` documents the input (OpenAPI, the handler's type) and `validation`
+ * checks it: for a union told apart by a key, documented as `anyOf` (what
+ * client generators read) and checked as `if`/`then`/`else`, so a bad input
+ * is told the faults of the form it meant rather than those of every branch.
+ * The two must accept the same inputs.
+ */
+export function validatedAs<T extends object>(schema: T, validation: object): T {
+  substitutes.set(schema, validation);
+  return schema;
+}
+
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const body = make({ coerceTypes: false });
   const text = make({ coerceTypes: "array" });
-  return ({ schema, httpPart }) => tidied((httpPart === "body" ? body : text).compile(schema as object));
+  return ({ schema, httpPart }) => tidied((httpPart === "body" ? body : text).compile(substitutes.get(schema as object) ?? (schema as object)));
 }

@@ -57,7 +57,7 @@ describe("heartbeats", () => {
         lastHeartbeatAt: now,
         trustRaw: 0.5 + TRUST_WEIGHTS.punctualHeartbeat * 0.5,
         trustUpdatedAt: now,
-        expect: { revision: 5, lastHeartbeatAt: now - 10_000, reportsWindow: { start: 0, weight: 0 } },
+        expect: { revision: 5, lastHeartbeatAt: now - 10_000, reportsWindow: { start: 0, weight: 0 }, cardRefreshAt: null },
       },
       events: [],
     });
@@ -201,7 +201,7 @@ describe("registration, card updates and removal", () => {
 
   it("a deregistration is a guarded delete announced with its reason and last revision, without a snapshot", () => {
     const change = decideDeregistration(beating(), "deregistered", now);
-    expect(change.commit.mutation).toEqual({ op: "delete", id: "a", expect: { revision: 5, lastHeartbeatAt: now - 10_000, reportsWindow: { start: 0, weight: 0 } } });
+    expect(change.commit.mutation).toEqual({ op: "delete", id: "a", expect: { revision: 5, lastHeartbeatAt: now - 10_000, reportsWindow: { start: 0, weight: 0 }, cardRefreshAt: null } });
     const [e] = events(change);
     expect(e).toEqual({ type: "agent_deregistered", agentId: "a", at: now, agent_id: "a", timestamp: new Date(now).toISOString(), revision: 5, reason: "deregistered" });
   });

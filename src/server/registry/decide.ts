@@ -80,6 +80,8 @@ export const guardOf = (row: AgentRow): Guard => ({
   revision: row.revision,
   lastHeartbeatAt: row.last_heartbeat_at,
   reportsWindow: { start: row.reports_window_start, weight: row.reports_window_weight },
+  // Likewise the card refresher's schedule (registry/card-refresh.ts): its claims bump no revision.
+  cardRefreshAt: row.card_refresh_at,
 });
 
 function trustEvent(before: AgentRow, after: AgentRow, reason: string, now: number): { event: NewEvent; history: NonNullable<Commit["trustHistory"]> } {
@@ -168,7 +170,8 @@ export function decideRegistration(row: AgentRow, now: number): Change {
 
 /** A card change (re-registration or PATCH), `next` being the row with the new card: announced with the fields it changed; null when it changed none. */
 export function decideCardUpdate(row: AgentRow, next: AgentRow, now: number): Change | null {
-  const changed = cardChanges(row, next);
+  // card_url is the one registry field in the snapshot that a registration sets.
+  const changed = [...cardChanges(row, next), ...(row.card_url !== next.card_url ? ["card_url"] : [])];
   if (changed.length === 0) return null;
   const after: AgentRow = { ...next, revision: row.revision + 1, updated_at: now };
   return { next: after, commit: { mutation: { op: "update", row: after, expect: guardOf(row) }, events: [newEvent("agent_updated", after, now, { changed })] } };

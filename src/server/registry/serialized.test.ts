@@ -43,7 +43,7 @@ it("concurrent changes to one agent commit one after another, without conflicts,
       return r;
     },
   };
-  const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, deregisterAfterMs: 0 };
+  const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, deregisterAfterMs: 0, cardRefreshMs: 600_000 };
   const registry = createRegistry({ store: slow, config, clock: { now: Date.now }, onCommit: (events) => published.push(...events) });
   const { token } = await registry.register({ id: "hot", name: "Hot", version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" }, {});
 

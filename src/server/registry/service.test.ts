@@ -16,7 +16,7 @@ let now: number;
 let published: StoredEvent[];
 
 // trustMaturityMs 0: reporters here are minutes old; their standing rules are tested in domain/trust.test.ts and test/abuse/.
-const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 0 };
+const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 0, cardRefreshMs: 600_000 };
 const clock = { now: () => now };
 const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
 

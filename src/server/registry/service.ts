@@ -26,7 +26,9 @@ import {
   type Change,
   type ProbeTransition,
 } from "./decide.js";
+import { decideCardRefresh, decidePublishedCard, decideRefreshClaim, type PublishedCardFields, type RefreshOutcome } from "./decide-card.js";
 import { hashToken, newAgentToken, secretEquals, tokenMatches } from "./tokens.js";
+import { NO_PUBLISHED_CARD } from "../store/columns.js";
 
 export interface Clock {
   now(): number;
@@ -39,7 +41,7 @@ export interface Caller {
 
 export type RegistryConfig = Pick<
   Config,
-  "heartbeatIntervalMs" | "offlineAfterMs" | "adminToken" | "registrationToken" | "trustStep" | "trustMaturityMs" | "deregisterAfterMs"
+  "heartbeatIntervalMs" | "offlineAfterMs" | "adminToken" | "registrationToken" | "trustStep" | "trustMaturityMs" | "deregisterAfterMs" | "cardRefreshMs"
 >;
 
 export interface RegistryDeps {
@@ -119,7 +121,12 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
   }
 
   return {
-    async register(card: AgentCard, caller: Caller) {
+    /**
+     * Registers (or, with the agent's token, re-registers) a card. `published`:
+     * the A2A card it was mapped from, kept beside it (registry/card-source.ts);
+     * without it, a native card, which drops any card held from before.
+     */
+    async register(card: AgentCard, caller: Caller, published: PublishedCardFields = NO_PUBLISHED_CARD) {
       checkCard(card);
       return serialized(card.id, () => retrying<{ row: AgentRow; token: string | undefined; created: boolean }>(async () => {
         const now = clock.now();
@@ -128,8 +135,8 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           if (!caller.bearer || !(tokenMatches(caller.bearer, existing.token_hash) || isAdmin(caller))) {
             throw new AppError("agent_id_taken", `the id ${JSON.stringify(card.id)} is registered to another agent; re-registering needs that agent's token`);
           }
-          const next: AgentRow = { ...existing, ...heldCard(card) };
-          const change = decideCardUpdate(existing, next, now);
+          const next: AgentRow = { ...existing, ...heldCard(card), ...published };
+          const change = decidePublishedCard(existing, next, now);
           if (!change) return { done: true, value: { row: existing, token: undefined, created: false } };
           return (await apply(change)) ? { done: true, value: { row: change.next, token: undefined, created: false } } : { done: false };
         }
@@ -156,6 +163,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           healthy_since: null,
           reports_window_start: 0,
           reports_window_weight: 0,
+          ...published,
         };
         if (!(await apply(decideRegistration(row, now)))) return { done: false };
         return { done: true, value: { row, token, created: true } };
@@ -237,6 +245,30 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
       return serialized(id, () => retrying<boolean>(async () => {
         const row = await store.getAgent(id);
         const change = row && decideProbeTransition(row, transition, clock.now(), config);
+        if (!change) return { done: true, value: false };
+        return (await apply(change)) ? { done: true, value: true } : { done: false };
+      }));
+    },
+
+    /**
+     * Claims the card refresh of an agent that is due, by moving its time a
+     * lease ahead, conditional on the time read (decide-card.ts): with several
+     * instances one claim wins and only it fetches. Answers the claimed agent,
+     * or null when it was not due or another claim won.
+     */
+    async claimCardRefresh(id: string): Promise<AgentRow | null> {
+      return serialized(id, async () => {
+        const row = await store.getAgent(id);
+        const change = row && decideRefreshClaim(row, clock.now());
+        return change && (await apply(change)) ? change.next : null;
+      });
+    },
+
+    /** Stores what a claimed refresh found (`claimedUntil`: the claimed row's card_refresh_at); false when the claim was lost or the agent is gone. */
+    async finishCardRefresh(id: string, claimedUntil: number, outcome: RefreshOutcome): Promise<boolean> {
+      return serialized(id, () => retrying<boolean>(async () => {
+        const row = await store.getAgent(id);
+        const change = row && decideCardRefresh(row, claimedUntil, outcome, clock.now(), config);
         if (!change) return { done: true, value: false };
         return (await apply(change)) ? { done: true, value: true } : { done: false };
       }));

@@ -14,6 +14,7 @@ export function toPublic(row: AgentRow): Agent {
   return {
     id: row.id,
     ...cardOf(row),
+    card_url: row.card_url,
     health_status: row.health_status,
     last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
     trust_score: row.trust_score,

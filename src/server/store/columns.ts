@@ -38,7 +38,28 @@ export const REGISTRY_FIELDS = {
   /** The window of reports about this agent: when it began and the weight it has taken (domain/trust.ts). */
   reports_window_start: Ms,
   reports_window_weight: Type.Number(),
+  /** The A2A card URL the agent was registered from (public, in the snapshot); null for a native registration. */
+  card_url: Nullable(Type.String()),
+  /** The A2A card exactly as it was last fetched (or given inline), as JSON text of at most 64 KiB. Not in the snapshot: events carry snapshots. */
+  a2a_card: Nullable(Type.String()),
+  /** The card's ETag and Last-Modified, sent back when it is refreshed (If-None-Match / If-Modified-Since). */
+  card_etag: Nullable(Type.String()),
+  card_last_modified: Nullable(Type.String()),
+  /** When the card refresher next fetches the card (null: never, not URL-registered); also its claim, a conditional update on this value. */
+  card_refresh_at: Nullable(Ms),
+  /** Why the last refresh could not use the card (null after one that could); the card held stays the last good one. */
+  card_error: Nullable(Type.Object({ kind: Type.String(), message: Type.String(), at: Ms })),
 };
+
+/** The registry fields of an agent with no published A2A card (a native registration). */
+export const NO_PUBLISHED_CARD = {
+  card_url: null,
+  a2a_card: null,
+  card_etag: null,
+  card_last_modified: null,
+  card_refresh_at: null,
+  card_error: null,
+} as const satisfies Partial<RegistryFields>;
 export const RegistryFields = Type.Object(REGISTRY_FIELDS);
 export type RegistryFields = Static<typeof RegistryFields>;
 

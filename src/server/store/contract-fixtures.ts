@@ -4,6 +4,7 @@
  */
 import type { EventType } from "../../shared/events.js";
 import { heldCard } from "../registry/card.js";
+import { NO_PUBLISHED_CARD } from "./columns.js";
 import type { AgentRow, Guard, NewEvent, Store } from "./store.js";
 
 /** A migrated, empty store under test. */
@@ -49,6 +50,7 @@ export function agent(id: string, over: Partial<AgentRow> = {}): AgentRow {
     healthy_since: null,
     reports_window_start: 0,
     reports_window_weight: 0,
+    ...NO_PUBLISHED_CARD,
     ...over,
   };
 }

@@ -18,7 +18,7 @@ const went = (agentId: string, at: number, status: HealthHistoryRow["status"] = 
 });
 
 /** Offline after 30 s of silence, reaped after 60 s offline. */
-const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 60_000 };
+const config = { heartbeatIntervalMs: 10_000, offlineAfterMs: 30_000, adminToken: null, registrationToken: null, trustStep: 0.01, trustMaturityMs: 0, deregisterAfterMs: 60_000, cardRefreshMs: 600_000 };
 const card = (id: string) => ({ id, name: id, version: "1", description: "", endpoint: "http://127.0.0.1:9/", protocol: "http" as const });
 
 async function insert(store: Store, row: AgentRow, history: HealthHistoryRow[] = []) {

@@ -150,6 +150,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("probes_due_at").on("probes").column("due_at").execute();
       },
     },
+    // A2A cards (registry/card-source.ts, card-refresher.ts): the URL an agent was registered from, the
+    // card as published, its validators, when it is next refreshed and why the last refresh failed.
+    // Nullable columns: rows of a running older version (native registrations) stay valid.
+    "0006_a2a_cards": {
+      async up(db: Kysely<any>) {
+        for (const column of ["card_url", "a2a_card", "card_etag", "card_last_modified", "card_error"]) {
+          await db.schema.alterTable("agents").addColumn(column, "text").execute();
+        }
+        await db.schema.alterTable("agents").addColumn("card_refresh_at", big).execute();
+        await db.schema.createIndex("agents_card_refresh_at").on("agents").column("card_refresh_at").execute();
+      },
+    },
   };
 }
 

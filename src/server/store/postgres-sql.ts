@@ -48,7 +48,8 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
   };
   const guard = (g: Guard) =>
     `revision = ${p(g.revision)} and last_heartbeat_at is not distinct from ${p(g.lastHeartbeatAt, "::bigint")}` +
-    (g.reportsWindow ? ` and reports_window_start = ${p(g.reportsWindow.start, "::bigint")} and reports_window_weight = ${p(g.reportsWindow.weight, "::float8")}` : "");
+    (g.reportsWindow ? ` and reports_window_start = ${p(g.reportsWindow.start, "::bigint")} and reports_window_weight = ${p(g.reportsWindow.weight, "::float8")}` : "") +
+    (g.cardRefreshAt !== undefined ? ` and card_refresh_at is not distinct from ${p(g.cardRefreshAt, "::bigint")}` : "");
   const ctes: string[] = [];
   const m = change.mutation;
   switch (m.op) {

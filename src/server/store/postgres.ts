@@ -244,6 +244,10 @@ class PostgresStore implements Store {
     return (await this.rows(compiled.decayCandidates(before, minDistance, limit))).map(fromTable);
   }
 
+  async cardRefreshesDue(now: number, limit: number) {
+    return (await this.rows(compiled.cardRefreshesDue(now, limit))).map(fromTable);
+  }
+
   async reapCandidates(offlineBefore: number, limit: number) {
     // Not prepared: `agents.*` would break a cached plan once a later migration adds a column.
     return (await this.rows(reapCandidatesQuery(compiler, offlineBefore, limit), false)).map(toOfflineAgent);

@@ -29,6 +29,9 @@ export const staleAgents = (db: Db, cutoff: number, limit: number) =>
 export const decayCandidates = (db: Db, before: number, minDistance: number, limit: number) =>
   db.selectFrom("agents").select(columns).where("trust_updated_at", "<", before).where(sql<number>`abs(trust_raw - 0.5)`, ">=", minDistance).limit(limit);
 
+export const cardRefreshesDue = (db: Db, now: number, limit: number) =>
+  db.selectFrom("agents").select(columns).where("card_refresh_at", "<=", now).orderBy("card_refresh_at").limit(limit);
+
 /** The columns of each history table, named (as the agent columns are: a prepared `select *` breaks when a migration adds one). */
 const HISTORY_COLUMNS = {
   trust_history: ["id", "agent_id", "at", "score", "tier", "reason"],
@@ -131,6 +134,7 @@ export function compiledQueries(db: Db) {
     agentByTokenHash: compileOnce(db, agentByTokenHash, 1),
     staleAgents: compileOnce(db, staleAgents, 2),
     decayCandidates: compileOnce(db, decayCandidates, 3),
+    cardRefreshesDue: compileOnce(db, cardRefreshesDue, 2),
     trustHistory: compileOnce(db, trustHistory, 2),
     healthHistory: compileOnce(db, healthHistory, 2),
     reportCount: compileOnce(db, reportCount, 2),

@@ -203,6 +203,10 @@ class SqliteStore implements Store {
     return this.all(reapCandidatesQuery(this.kysely, offlineBefore, limit)).map(toOfflineAgent);
   }
 
+  async cardRefreshesDue(now: number, limit: number) {
+    return this.all(this.q.cardRefreshesDue(now, limit)).map(fromTable);
+  }
+
   async trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]> {
     return this.all(this.q.trustHistory(agentId, limit)).map(queries.toTrustPoint);
   }
@@ -223,8 +227,14 @@ class SqliteStore implements Store {
    */
   private apply(change: Commit, id: string, written: Written): { events: StoredEvent[]; row: AgentTable | null | undefined } | { conflict: "exists" | "conflict" } {
     const m = change.mutation;
-    const guard = (e: Guard) => (e.reportsWindow ? [e.revision, e.lastHeartbeatAt, e.reportsWindow.start, e.reportsWindow.weight] : [e.revision, e.lastHeartbeatAt]);
-    const guardSql = (e: Guard) => `revision = ? and last_heartbeat_at is ?${e.reportsWindow ? " and reports_window_start = ? and reports_window_weight = ?" : ""}`;
+    const guard = (e: Guard) => [
+      e.revision,
+      e.lastHeartbeatAt,
+      ...(e.reportsWindow ? [e.reportsWindow.start, e.reportsWindow.weight] : []),
+      ...(e.cardRefreshAt !== undefined ? [e.cardRefreshAt] : []),
+    ];
+    const guardSql = (e: Guard) =>
+      `revision = ? and last_heartbeat_at is ?${e.reportsWindow ? " and reports_window_start = ? and reports_window_weight = ?" : ""}${e.cardRefreshAt !== undefined ? " and card_refresh_at is ?" : ""}`;
     // The row as stored now, if known: what this batch wrote, else the cache (checked against other writers at BEGIN).
     const known = written.has(id) ? written.get(id) : this.cache.get(id);
     let row: AgentTable | null | undefined;

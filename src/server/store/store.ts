@@ -67,6 +67,12 @@ export interface Guard {
    * holds across instances.
    */
   reportsWindow?: { start: number; weight: number };
+  /**
+   * The card refresher's schedule as read, when given: claiming a refresh and
+   * storing its outcome bump no revision, so a write that raced one re-reads
+   * instead of writing the old schedule back (registry/decide.ts guardOf).
+   */
+  cardRefreshAt?: number | null;
 }
 
 export type Mutation =
@@ -174,6 +180,8 @@ export interface Store {
    * that time: the reaper's candidates (reap-query.ts).
    */
   reapCandidates(offlineBefore: number, limit: number): Promise<OfflineAgent[]>;
+  /** URL-registered agents whose card is due for a refresh (`card_refresh_at` at or before `now`), most overdue first. */
+  cardRefreshesDue(now: number, limit: number): Promise<AgentRow[]>;
   trustHistory(agentId: string, limit: number): Promise<TrustHistoryRow[]>;
   healthHistory(agentId: string, limit: number): Promise<HealthHistoryRow[]>;
   reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined>;

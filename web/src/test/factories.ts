@@ -24,6 +24,7 @@ export function agent(id: string, over: Partial<Agent> = {}): Agent {
     tags: [],
     provider: null,
     metadata: null,
+    card_url: null,
     health_status: "healthy",
     last_heartbeat_at: at(0),
     trust_score: 0.5,
