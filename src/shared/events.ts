@@ -93,13 +93,15 @@ export type RegistryEvent =
 
 /**
  * Control frame: the server could not resume from the requested id (older than
- * the retained history, or unknown). Refetch state, then continue from `cursor`;
- * the frame's `id:` is that cursor, so an EventSource resumes from it.
+ * the retained history, or unknown), or a selector stream met an event that
+ * cannot tell its `match` (`match_unknown`: written before this version).
+ * Refetch state, then continue from `cursor`; the frame's `id:` is that
+ * cursor, so an EventSource resumes from it.
  */
 export interface ResetEvent {
   type: "reset";
   cursor: number;
-  reason: "history_pruned" | "unknown_event_id";
+  reason: "history_pruned" | "unknown_event_id" | "match_unknown";
   requested: number;
 }
 
