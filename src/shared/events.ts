@@ -25,6 +25,12 @@ interface EventBase {
   agent_id: string;
   /** ISO time the change committed. */
   timestamp: string;
+  /**
+   * On a stream (or history page) with a selector only: what the event did to
+   * the selector's answer — `entered` (add the agent), `stayed` (update it),
+   * `left` (drop it).
+   */
+  match?: "entered" | "stayed" | "left";
 }
 
 export interface AgentRegisteredEvent extends EventBase {

@@ -68,10 +68,15 @@ function matchFrame(e: Entry, m: Match): Buffer {
   return frame;
 }
 
+/** What `e` does to `selector`'s answer: a match, null (nothing: not delivered), or undefined (cannot tell). */
+export function matchOf(selector: Selector, e: Entry): Match | null | undefined {
+  const { before, after } = subjectsOf(e);
+  return before === undefined ? undefined : classify(selector, before, after);
+}
+
 /** What a stream with `selector` gets of `e`: its match frame, nothing (null), or UNKNOWN. */
 export function pickForSelector(selector: Selector, e: Entry): Picked {
-  const { before, after } = subjectsOf(e);
-  if (before === undefined) return UNKNOWN;
-  const m = classify(selector, before, after);
+  const m = matchOf(selector, e);
+  if (m === undefined) return UNKNOWN;
   return m === null ? null : matchFrame(e, m);
 }

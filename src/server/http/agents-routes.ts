@@ -11,7 +11,6 @@ import {
   AgentPatch,
   Heartbeat,
   InvocationReport,
-  ListQuery,
   type AgentList,
   type HealthReport,
   type TrustReport,
@@ -21,12 +20,12 @@ import { AppError } from "../errors.js";
 import type { Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
 import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
+import { ListAgentsQuery, listAgentsPage, type ListAgentsQueryValue } from "./list-agents.js";
 import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegistrant, type Auth } from "./auth.js";
 
 const IdParams = Type.Object({ id: AgentId }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
 
-const DEFAULT_ORDER = { name: "asc", trust_score: "desc", updated_at: "desc", created_at: "desc" } as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface AgentsRouteDeps {
@@ -61,13 +60,11 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
   app.post("/api/v1/agents", { schema: registerSchema, ...writeHooks }, register);
   app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeHooks }, register);
 
-  app.get("/api/v1/agents", { schema: { summary: "List agents (filter, search, sort, page)", tags, querystring: ListQuery } }, async (request): Promise<AgentList> => {
+  app.get("/api/v1/agents", { schema: { summary: "List agents (selector, sort, offset or keyset paging)", tags, querystring: ListAgentsQuery } }, async (request): Promise<AgentList> => {
     requireRead(request, config);
-    const q = request.query as ListQuery;
-    const sort = q.sort ?? "name";
-    const options = { ...q, sort, order: q.order ?? DEFAULT_ORDER[sort], limit: q.limit ?? 100, offset: q.offset ?? 0 };
-    const result = await store.listAgents(options);
-    return { agents: result.rows.map(toPublic), total: result.total, limit: options.limit, offset: options.offset, cursor: result.cursor };
+    const page = await listAgentsPage(store, request.query as ListAgentsQueryValue);
+    const answer: AgentList = { agents: page.rows.map(toPublic), total: page.total, limit: page.limit, offset: page.offset, cursor: page.cursor };
+    return page.continue === undefined ? answer : { ...answer, continue: page.continue };
   });
 
   app.get("/api/v1/agents/:id", { schema: { summary: "One agent", tags, params: IdParams } }, async (request) => {
