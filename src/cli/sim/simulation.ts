@@ -6,10 +6,8 @@
  * invocation outcomes about its members at `rate` per second, so health and
  * trust move. Every request goes through the SDK.
  */
-import { AgentMeshClient } from "../../sdk/client.js";
-import { AgentMeshError } from "../../sdk/errors.js";
+import { AgentMeshClient, AgentMeshError, cancellableSleep } from "@agentmesh/client";
 import type { InvocationOutcome } from "../../shared/agent.js";
-import { cancellableSleep } from "../../sdk/backoff.js";
 import { INITIAL_BEHAVIOUR, invoke, nextBehaviour, type AgentBehaviour, type SimState } from "./behaviour.js";
 import { fleet, type SimAgent } from "./cards.js";
 import { Pacer } from "./pacer.js";

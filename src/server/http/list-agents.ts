@@ -9,6 +9,7 @@
  *   that existed throughout exactly once, and every page answers the first
  *   page's `cursor` (continue-token.ts says why only this order).
  */
+import { DEFAULT_ORDER, DEFAULT_SORT } from "@agentmesh/client";
 import { Type } from "typebox";
 import { LIST_SORTS, MAX_QUERY_INTEGER, type ListSort } from "../../shared/agent.js";
 import { parseSelector, selectorKey, type Selector } from "../../shared/selector.js";
@@ -17,7 +18,6 @@ import { checkContinue, decodeContinue, encodeContinue, keysetPageable } from ".
 import { SELECTOR_QUERY, selectorFromQuery } from "./selector-query.js";
 import { AppError } from "../errors.js";
 
-const DEFAULT_ORDER = { name: "asc", trust_score: "desc", updated_at: "desc", created_at: "desc" } as const;
 
 /** The route's own parameters, beside the selector's. */
 const PAGING = {
@@ -70,7 +70,7 @@ export async function listAgentsPage(store: Pick<Store, "listAgents">, query: Li
     options = { selector, sort: token.sort, order: token.order, limit, offset: 0, after: token.after };
     cursor = token.cursor;
   } else {
-    const sort = query.sort ?? "name";
+    const sort = query.sort ?? DEFAULT_SORT;
     options = { selector: asked, sort, order: query.order ?? DEFAULT_ORDER[sort], limit, offset: query.offset ?? 0 };
   }
   // A keyset page reads one row more, to know whether another page follows: the last page answers no token.

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from "kysely";
 import { HEALTH_STATUSES, TRUST_TIERS, type HealthStatus, type TrustTier } from "../../shared/agent.js";
-import { searchText, termIndex } from "../../shared/selector.js";
+import { searchText, termIndex } from "@agentmesh/client";
 import { DERIVED_COLUMNS, FIELD_COLUMNS } from "./columns.js";
 import { selectorWhere } from "./selector-sql.js";
 import type { AgentCounts, AgentRow, ListOptions } from "./store.js";

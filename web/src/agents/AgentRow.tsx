@@ -1,6 +1,6 @@
 import { memo } from "react";
 import { Link, useNavigate } from "react-router";
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import { HealthBadge } from "../components/HealthBadge";
 import { Tag } from "../components/Tag";
 import { Heartbeat } from "../components/Heartbeat";

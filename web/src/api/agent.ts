@@ -1,5 +1,5 @@
 /** One agent's own reads, used by the detail page. */
-import type { Agent, HealthReport, TrustReport } from "../../../src/shared/agent";
+import type { Agent, HealthReport, TrustReport } from "@agentmesh/client";
 import { api } from "./http";
 
 export const agentKey = (id: string) => ["agent", id] as const;

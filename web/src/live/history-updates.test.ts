@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HealthReport, TrustReport } from "../../../src/shared/agent";
+import type { HealthReport, TrustReport } from "@agentmesh/client";
 import { agent, at, healthChanged, registered, trustChanged, updated } from "../test/factories";
 import { applyToHealth, applyToTrust, later } from "./history-updates";
 

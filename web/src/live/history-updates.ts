@@ -4,8 +4,8 @@
  * return the same object when the event adds nothing (other agent, other type,
  * or a point the history already has).
  */
-import type { HealthReport, TrustReport } from "../../../src/shared/agent";
-import type { RegistryEvent } from "../../../src/shared/events";
+import type { HealthReport, TrustReport } from "@agentmesh/client";
+import type { RegistryEvent } from "@agentmesh/client";
 
 /** Points kept per chart; the server answers its own recent window. */
 export const MAX_POINTS = 500;

@@ -17,8 +17,8 @@ import type {
   RegisterResponse,
   Stats,
   TrustReport,
-} from "../shared/agent.js";
-import type { EventHistory, EventType } from "../shared/events.js";
+} from "./agent.js";
+import type { EventHistory, EventType } from "./events.js";
 import { invalidArgument, isAbortSignal } from "./errors.js";
 import { startHeartbeatLoop, type HeartbeatLoop, type HeartbeatOptions } from "./heartbeats.js";
 import { normalizeBaseUrl, request, type CallOptions, type FetchFn, type RequestOptions, type Transport } from "./http.js";
