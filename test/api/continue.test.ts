@@ -29,7 +29,7 @@ async function page(s: TestServer, query: string): Promise<Page> {
 }
 
 describe.each(["sqlite", "postgres"] as const)("continue tokens (%s)", (kind: Kind) => {
-  it("every agent that existed throughout appears exactly once while writes happen between pages", async () => {
+  it("every agent that existed throughout appears exactly once while writes happen between and during pages", async () => {
     deployment = await Deployment.create(kind);
     const s = await deployment.start();
     const tokens = new Map<string, string>();
@@ -40,6 +40,17 @@ describe.each(["sqlite", "postgres"] as const)("continue tokens (%s)", (kind: Ki
       tokens.set(id, await register(s.url, id, { tags: ["fleet"] }));
       (id.startsWith("t") ? transient : stable).push(id);
     }
+    // Beside the writes between pages, a writer runs concurrently with every page read: renames and health changes of agents that stay.
+    let walking = true;
+    let concurrent = 0;
+    const writer = (async () => {
+      for (let i = 0; walking; i++) {
+        const id = stable[i % stable.length];
+        await api(s.url, "PATCH", `/api/v1/agents/${id}`, { name: `${i % 2 ? "Z" : "0"} ${i}` }, tokens.get(id));
+        await api(s.url, "POST", `/api/v1/agents/${id}/heartbeat`, { status: i % 3 ? "healthy" : "unhealthy" }, tokens.get(id));
+        concurrent++;
+      }
+    })();
     for (const order of ["asc", "desc"]) {
       let fresh = 0;
       const seen: string[] = [];
@@ -66,6 +77,9 @@ describe.each(["sqlite", "postgres"] as const)("continue tokens (%s)", (kind: Ki
       // Writes happened between most pages.
       expect(fresh).toBeGreaterThan(5);
     }
+    walking = false;
+    await writer;
+    expect(concurrent).toBeGreaterThan(0);
   });
 
   it("the last page answers no token; a list by a mutable order pages by offset and answers none", async () => {
