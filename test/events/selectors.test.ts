@@ -156,6 +156,31 @@ describe.each(["sqlite", "postgres"] as const)("selectors (%s)", (kind: Kind) =>
     expect(received(typed)).toEqual(want);
   });
 
+  it("a quiet selector stream gets bookmarks, and resumes from one after pruning without a reset and without missing an entry", async () => {
+    deployment = await Deployment.create(kind);
+    const s = await deployment.start({ keepalive: "200ms" });
+    const watched = await register(s.url, "watched", { tags: ["quiet"] });
+    const other = await register(s.url, "other");
+    const start = await head(s);
+    const quiet = await deployment.stream(s, `?tag=quiet&health=healthy&last_event_id=${start}`);
+    // Changes the selector does not see: another agent, and the watched one staying outside (not healthy).
+    for (let i = 0; i < 4; i++) expect((await patch(s, "other", other, { version: `1.${i}` })).status).toBe(200);
+    expect((await heartbeat(s, "watched", watched, "degraded")).status).toBe(200);
+    const moved = await head(s);
+    await waitFor(() => quiet.bytes.includes(`\nid: ${moved}\n\n`), "the bookmark");
+    expect(quiet.frames).toEqual([]);
+    quiet.close();
+    await s.store.prune(1, 0);
+    expect(start).toBeLessThan((await s.store.eventBounds()).oldest! - 1);
+    const resumed = await deployment.stream(s, `?tag=quiet&health=healthy&last_event_id=${moved}`);
+    expect((await heartbeat(s, "watched", watched, "healthy")).status).toBe(200);
+    await waitFor(() => resumed.frames.length > 0, "the entry");
+    expect(resumed.frames.map((f) => f.event)).not.toContain("reset");
+    expect(JSON.parse(resumed.frames[0].data)).toMatchObject({ type: "agent_health_changed", agent_id: "watched", status: "healthy", match: "entered" });
+    // The same commit may move its trust too: that event is already inside.
+    expect(resumed.frames.slice(1).map((f) => JSON.parse(f.data).match)).toEqual(resumed.frames.slice(1).map(() => "stayed"));
+  });
+
   it("an event without a prior record (written before 0008) gives a selector stream a reset, and a plain stream nothing new", async () => {
     deployment = await Deployment.create(kind);
     const s = await deployment.start();
