@@ -10,6 +10,7 @@ import { parseSelector, type Selector } from "../../shared/selector.js";
 import type { StoredEvent } from "../store/store.js";
 import { Hub, type Sink } from "./hub.js";
 import { priorOf } from "./prior.js";
+import { entryOf, pickForSelector } from "./standing.js";
 
 class MemorySink implements Sink {
   readonly client = "c";
@@ -122,5 +123,16 @@ describe("standing queries in the hub", () => {
     expect(resumed.text()).toContain('"reason":"match_unknown"');
     expect(resumed.matches()).toEqual([]);
     expect(hub.metrics.resets).toBe(2);
+  });
+
+  it("builds an event's match frame once, shared by every selector that gets that match", () => {
+    const entry = entryOf(LOG[2]);
+    const a = pickForSelector(selector("health=healthy"), entry);
+    const b = pickForSelector(selector("tag=x&protocol=http"), entry);
+    expect(a).toBeInstanceOf(Buffer);
+    expect(b).toBe(a);
+    expect(a!.toString()).toBe(`id: 3\nevent: agent_health_changed\ndata: ${LOG[2].payload.slice(0, -1)},"match":"stayed"}\n\n`);
+    expect(pickForSelector(selector("tag=y"), entry)).toBeNull();
+    expect(Object.keys(entry.variants!)).toEqual(["stayed"]);
   });
 });
