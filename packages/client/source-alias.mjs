@@ -8,4 +8,5 @@ const src = (file) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
 export const clientSourceAlias = [
   { find: /^@agentmesh\/client$/, replacement: src("index.ts") },
   { find: /^@agentmesh\/client\/schema$/, replacement: src("schema.ts") },
+  { find: /^@agentmesh\/client\/selector$/, replacement: src("selector.ts") },
 ];

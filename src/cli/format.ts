@@ -77,13 +77,21 @@ function paintLabel(style: Style, e: RegistryEvent): string {
   }
 }
 
+/** On a stream with a selector: what the event did to its answer, as a tail shows it. */
+function paintMatch(style: Style, match: RegistryEvent["match"]): string {
+  if (match === "entered") return `  ${style.green("[entered]")}`;
+  if (match === "left") return `  ${style.red("[left]")}`;
+  return match === "stayed" ? `  ${style.dim("[stayed]")}` : "";
+}
+
 /**
- * `12:03:04.123  #42  health        billing-7  healthy → degraded  "slow backend"`.
+ * `12:03:04.123  #42  health        billing-7  healthy → degraded  "slow backend"`,
+ * with `[entered]`, `[left]` or `[stayed]` after it on a stream with a selector.
  * `agentWidth` pads the agent id so a tail's columns line up.
  */
 export function formatEvent(e: RegistryEvent & { id?: number }, style: Style, agentWidth = 0): string {
   const id = e.id === undefined ? "" : `#${e.id}`;
-  return `${style.dim(clock(e.timestamp))}  ${style.dim(id.padStart(6))}  ${paintLabel(style, e)}  ${style.bold(padWidth(clean(e.agent_id), agentWidth))}  ${describeChange(e, style)}`;
+  return `${style.dim(clock(e.timestamp))}  ${style.dim(id.padStart(6))}  ${paintLabel(style, e)}  ${style.bold(padWidth(clean(e.agent_id), agentWidth))}  ${describeChange(e, style)}${paintMatch(style, e.match)}`;
 }
 
 /** The stderr notice for a reset: events may have been missed. */

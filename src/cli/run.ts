@@ -17,17 +17,19 @@ Commands:
   serve       Run the registry (API, event stream, dashboard); --demo adds a simulated fleet
   events      Tail the event stream (readable lines or --json)
   agents      List agents as a table, or show one (agents show <id>)
+  watch       Keep a selector's answer on screen: the agents that match, then each entry and exit
   simulate    Run a fleet of simulated agents against a registry
   probe       Check an A2A card or an endpoint the way the registry would, without registering
 
 Run agentmesh <command> --help for its flags and examples.
 
-${COMMON_HELP.replace("Connection:", "Connection (events, agents, simulate):").replace(/\n  -h, --help.*$/m, "")}
+${COMMON_HELP.replace("Connection:", "Connection (events, agents, watch, simulate):").replace(/\n  -h, --help.*$/m, "")}
 
 Examples:
   agentmesh serve --demo                  # then open http://127.0.0.1:8000/
   agentmesh events --types health,trust
   agentmesh agents --sort trust_score
+  agentmesh watch 'protocol=a2a&skill=summarize&min_trust=0.8'
   agentmesh simulate --agents 20 --seed 7
   agentmesh probe https://agent.example.com
 `;
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   serve: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io),
   events: async (argv, io) => (await import("./commands/events.js")).eventsCommand(argv, io),
   agents: async (argv, io) => (await import("./commands/agents.js")).agentsCommand(argv, io),
+  watch: async (argv, io) => (await import("./commands/watch.js")).watchCommand(argv, io),
   simulate: async (argv, io) => (await import("./commands/simulate.js")).simulateCommand(argv, io),
   probe: async (argv, io) => (await import("./commands/probe.js")).probeCommand(argv, io),
 };

@@ -1,8 +1,7 @@
 /**
  * Selectors, the one language for "which agents" on `GET /agents` and
- * `GET /events` (docs/selectors.md): the grammar (parse, format, canonical
- * key) and the evaluation (match, classify an event for a standing query).
- * Pure TypeScript without TypeBox, for the client package.
+ * `GET /events` (docs/selectors.md). They live in the client package
+ * (packages/client/src/selector*.ts), which the SDK's `watch()` and the CLI
+ * share with the server; this path is kept for the server's imports.
  */
-export * from "./selector-grammar.js";
-export * from "./selector-match.js";
+export * from "@agentmesh/client/selector";

@@ -24,6 +24,19 @@ import { startHeartbeatLoop, type HeartbeatLoop, type HeartbeatOptions } from ".
 import { normalizeBaseUrl, request, type CallOptions, type FetchFn, type RequestOptions, type Transport } from "./http.js";
 import { listPages } from "./pages.js";
 import { subscribe, type Subscription, type SubscriptionHandler, type SubscribeOptions } from "./subscribe.js";
+import { checkSelector, mergeSelector, type SelectorArg } from "./selector-params.js";
+import { startWatch, type WatchOptions, type WatchView } from "./watch.js";
+
+/**
+ * What `list()` and `pages()` take: the API's list query, plus a `selector`
+ * (docs/selectors.md) and, for `list()`, the `continue` token of the page before.
+ */
+export type ListOptions = ListQuery & {
+  /** A `Selector` or its query string, e.g. `"protocol=a2a&min_trust=0.8"`; its parts may not repeat a field given above. */
+  selector?: SelectorArg;
+  /** The previous page's `continue` token (keyset paging): the next page of the same query. */
+  continue?: string;
+};
 
 export interface AgentMeshClientOptions {
   /** Base URL of the registry, e.g. `http://127.0.0.1:8000` (a trailing `/api/v1` is accepted). */
@@ -196,14 +209,19 @@ export class AgentMeshClient {
    * One page of agents, filtered and sorted as asked (defaults: sort by name,
    * 100 per page), with the event `cursor` the page is consistent with.
    */
-  list(query: ListQuery = {}, options: CallOptions = {}): Promise<AgentList> {
-    return this.call<AgentList>("GET", "/agents", { query: { ...query }, token: this.token, signal: options.signal });
+  list(query: ListOptions = {}, options: CallOptions = {}): Promise<AgentList> {
+    const { selector, ...rest } = query;
+    const parsed = selector === undefined ? undefined : checkSelector(selector, "list()");
+    return this.call<AgentList>("GET", "/agents", { query: mergeSelector(rest, parsed, "list()"), token: this.token, signal: options.signal });
   }
 
   /**
    * Every page of `query`, one request per page, as the consumer asks for
    * them (`limit` is the page size, default 100; `offset` where to start).
-   * Stops after the last page; breaking out of the loop sends nothing more.
+   * When the registry answers a `continue` token the next page is asked for by
+   * it (keyset paging: each agent that existed throughout, exactly once);
+   * otherwise by offset. Stops after the last page; breaking out of the loop
+   * sends nothing more.
    *
    * @example
    * ```ts
@@ -212,8 +230,10 @@ export class AgentMeshClient {
    * }
    * ```
    */
-  pages(query: ListQuery = {}, options: CallOptions = {}): AsyncGenerator<AgentList, void, undefined> {
-    return listPages((q, o) => this.list(q, o), query, options);
+  pages(query: Omit<ListOptions, "continue"> = {}, options: CallOptions = {}): AsyncGenerator<AgentList, void, undefined> {
+    const { selector, ...rest } = query;
+    const parsed = selector === undefined ? undefined : checkSelector(selector, "pages()");
+    return listPages((q, o) => this.list({ ...q, selector: parsed }, o), rest, options);
   }
 
   /**
@@ -221,14 +241,14 @@ export class AgentMeshClient {
    * says otherwise), with the cursor of the first page: events after it may
    * repeat changes later pages already show, so apply events by `revision`.
    */
-  async listAll(query: Omit<ListQuery, "limit" | "offset"> = {}, options: CallOptions = {}): Promise<{ agents: Agent[]; cursor: number }> {
+  async listAll(query: Omit<ListOptions, "limit" | "offset" | "continue"> = {}, options: CallOptions = {}): Promise<{ agents: Agent[]; cursor: number }> {
     const agents: Agent[] = [];
     let cursor: number | undefined;
     for await (const page of this.pages({ sort: "created_at", order: "asc", ...query, limit: PAGE, offset: 0 }, options)) {
       cursor ??= page.cursor;
       agents.push(...page.agents);
     }
-    // Offset paging repeats an agent when an earlier one is removed between pages.
+    // Offset paging repeats an agent when an earlier one is removed between pages (keyset paging never does).
     const seen = new Set<string>();
     return { agents: agents.filter((a) => !seen.has(a.id) && seen.add(a.id)), cursor: cursor ?? 0 };
   }
@@ -354,12 +374,39 @@ export class AgentMeshClient {
         baseUrl: this.url,
         token: this.token,
         fetch: this.transport.fetch,
-        snapshot: (signal) => this.listAll({}, { signal }),
+        snapshot: (signal) => this.listAll(options.selector === undefined ? {} : { selector: options.selector }, { signal }),
         cursor: async (signal) => (await this.list({ limit: 1 }, { signal })).cursor,
         keepaliveMs: async (signal) => (await this.stats({ signal })).stream?.keepalive_ms,
       },
       options,
       handler,
     );
+  }
+
+  /**
+   * A live view of the agents matching `selector` (a `Selector` or its query
+   * string): `agents` is a `Map` that always holds exactly the list the
+   * selector answers, kept by the stream's `match` values (entered: added,
+   * stayed: updated when newer, left: removed). It resumes across
+   * disconnects; when the server cannot resume, it lists the answer again and
+   * reports a `reset` change. Changes go to `onChange` and to `for await`.
+   *
+   * @throws AgentMeshError `invalid_argument` for a bad selector, naming the bad part.
+   *
+   * @example
+   * ```ts
+   * const view = client.watch("protocol=a2a&skill=summarize&min_trust=0.8", {
+   *   onChange: (c) => c.type !== "reset" && console.log(c.type, c.agent.id),
+   * });
+   * await view.ready;
+   * console.log([...view.agents.keys()]); // the answer now; kept current from here on
+   * ```
+   */
+  watch(selector: SelectorArg, options: WatchOptions = {}): WatchView {
+    if (typeof options !== "object" || options === null) throw invalidArgument("watch() takes a selector and an options object");
+    if (options.onChange !== undefined && typeof options.onChange !== "function") throw invalidArgument("watch()'s onChange must be a function");
+    const parsed = checkSelector(selector, "watch()");
+    const { onChange: _onChange, ...subscribeOptions } = options;
+    return startWatch(parsed, options, (handler) => this.subscribe({ ...subscribeOptions, selector: parsed }, handler));
   }
 }

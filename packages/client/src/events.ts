@@ -27,9 +27,9 @@ interface EventBase {
   /** ISO time the change committed. */
   timestamp: string;
   /**
-   * On a stream (or history page) with a selector only: what the event did to
-   * the selector's answer — `entered` (add the agent), `stayed` (update it),
-   * `left` (drop it).
+   * On a stream (or history page) with a selector only: what the event did to the selector's
+   * answer. `entered` (the agent matches now, not before), `left` (it matched
+   * before, not now; also a matching agent's deregistration), `stayed`.
    */
   match?: "entered" | "stayed" | "left";
 }

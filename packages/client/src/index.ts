@@ -4,7 +4,10 @@
  * registry's own, so client and server never drift. This entry loads no
  * TypeBox: the schemas are at `@agentmesh/client/schema`.
  */
-export { AgentMeshClient, type AgentMeshClientOptions, type HistoryQuery } from "./client.js";
+export { AgentMeshClient, type AgentMeshClientOptions, type HistoryQuery, type ListOptions } from "./client.js";
+export type { WatchChange, WatchOptions, WatchView } from "./watch.js";
+export { formatSelector, parseSelector, selectorKey, SELECTOR_PARAMETERS, type Selector, type SelectorFault, type SelectorParseResult } from "./selector-grammar.js";
+export type { Match } from "./selector-match.js";
 export { AgentMeshError, CLIENT_ERROR_CODES, type AgentMeshErrorCode, type ClientErrorCode } from "./errors.js";
 export type { CallOptions, FetchFn } from "./http.js";
 export type { HeartbeatLoop, HeartbeatOptions } from "./heartbeats.js";

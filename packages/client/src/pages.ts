@@ -25,7 +25,7 @@ export async function* listPages(list: ListFn, query: ListQuery = {}, options: C
     const next: ContinueQuery = token === undefined ? { ...query, limit, offset } : { ...rest, limit, continue: token };
     const page = await list(next, options);
     yield page;
-    const cont = (page as AgentList & { continue?: string | null }).continue;
+    const cont = page.continue;
     if (typeof cont === "string" && cont !== "") {
       token = cont;
       continue;

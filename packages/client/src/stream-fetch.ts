@@ -2,10 +2,12 @@
  * The `fetch` the subscription hands its EventSource: the bearer token in the
  * header (never in the URL), an answer expected within `timeoutMs` (a pooled
  * connection may be dead), the body tapped so a watchdog sees keep-alive
- * comments the EventSource does not surface, and refusals read as problems.
+ * comments the EventSource does not surface, bookmarks rewritten so the
+ * EventSource acts on them (sse-bookmarks.ts), and refusals read as problems.
  */
 import { AgentMeshError } from "./errors.js";
 import { authHeaders, errorFromResponse, type FetchFn } from "./http.js";
+import { bookmarkTransform } from "./sse-bookmarks.js";
 
 export interface StreamFetchHooks {
   /** Bytes arrived (headers or body). */
@@ -49,6 +51,6 @@ export function streamFetch(fetchFn: FetchFn, token: string | undefined, timeout
         controller.enqueue(chunk);
       },
     });
-    return { status: res.status, headers: res.headers, url: res.url, redirected: res.redirected, body: res.body.pipeThrough(tap) };
+    return { status: res.status, headers: res.headers, url: res.url, redirected: res.redirected, body: res.body.pipeThrough(tap).pipeThrough(bookmarkTransform()) };
   };
 }

@@ -6,12 +6,21 @@
 import type { Agent } from "./agent.js";
 import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "./events.js";
 import { checkSignal, invalidArgument, type AgentMeshError } from "./errors.js";
+import { checkSelector, type SelectorArg } from "./selector-params.js";
 
 export interface SubscribeOptions {
   /** Only these event types (default: all). */
   types?: EventType[];
   /** Only events of this agent or these agents, and only them in snapshots (default: all). */
   agentId?: string | string[];
+  /**
+   * A standing query (docs/selectors.md): a `Selector` or its query string,
+   * e.g. `"protocol=a2a&skill=summarize&min_trust=0.8"`. Snapshots hold the
+   * matching agents only, and each event says what it did to the answer in
+   * `match` (`entered`, `stayed`, `left`). `watch()` keeps that answer for you.
+   * A bad selector throws `invalid_argument` naming the bad part.
+   */
+  selector?: SelectorArg;
   /**
    * Resume after this event id (e.g. the last one your program handled before
    * it restarted) instead of starting from a fresh list: no initial snapshot is
@@ -123,6 +132,7 @@ export function checkSubscribeOptions(o: SubscribeOptions): void {
     const ids: unknown[] = Array.isArray(o.agentId) ? o.agentId : [o.agentId];
     if (ids.some((id) => typeof id !== "string" || id === "")) throw invalidArgument("agentId must be a non-empty string or an array of them");
   }
+  if (o.selector !== undefined) checkSelector(o.selector, "subscribe()");
   if (o.since !== undefined && !isCount(o.since, 0)) throw invalidArgument(`since must be an event id (an integer ≥ 0), got ${String(o.since)}`);
   if (o.stallTimeoutMs !== undefined && !(typeof o.stallTimeoutMs === "number" && Number.isFinite(o.stallTimeoutMs) && o.stallTimeoutMs > 0)) {
     throw invalidArgument(`stallTimeoutMs must be a positive number of milliseconds, got ${String(o.stallTimeoutMs)}`);

@@ -25,6 +25,8 @@ import { AgentMeshError, abortedError, invalidArgument } from "./errors.js";
 import { apiUrl, type FetchFn } from "./http.js";
 import { decideStallTimeout } from "./stall.js";
 import { streamFetch } from "./stream-fetch.js";
+import { BOOKMARK_EVENT } from "./sse-bookmarks.js";
+import { checkSelector, selectorQuery } from "./selector-params.js";
 import {
   DEFAULT_BUFFER_SIZE,
   checkSubscribeOptions,
@@ -69,6 +71,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, handler?: SubscriptionHandler): Subscription {
   checkSubscribeOptions(options);
   const agentIds = options.agentId === undefined ? undefined : Array.isArray(options.agentId) ? options.agentId : [options.agentId];
+  const selector = options.selector === undefined ? undefined : checkSelector(options.selector, "subscribe()");
   const snapshotMode = options.snapshot !== false;
   const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
   const resumeBelow = Math.floor(bufferSize / 2);
@@ -207,7 +210,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
     if (closed || paused) return;
     lastFailure = null;
     retryAt = null;
-    const url = apiUrl(deps.baseUrl, "/events", { types: options.types?.join(","), agent_id: agentIds, last_event_id: lastId });
+    const url = apiUrl(deps.baseUrl, "/events", { ...selectorQuery(selector), types: options.types?.join(","), agent_id: agentIds, last_event_id: lastId });
     const mine = (attempt = {});
     const fetchStream = streamFetch(deps.fetch, deps.token, stallTimeoutMs, {
       onActivity: () => void (lastActivity = Date.now()),
@@ -227,6 +230,12 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
       }
     });
     for (const type of [...EVENT_TYPES, "reset"] as const) source.addEventListener(type, onMessage(source, type));
+    // A bookmark (an id without data, rewritten by streamFetch): the log moved on past
+    // events this stream does not carry; resume from there, deliver nothing.
+    source.addEventListener(BOOKMARK_EVENT, (ev: MessageEvent) => {
+      const id = Number(ev.lastEventId);
+      if (!closed && es === source && ev.lastEventId !== "" && Number.isSafeInteger(id) && id > lastId) lastId = id;
+    });
     source.addEventListener("error", () => {
       if (es !== source || closed) return;
       if (source.readyState !== EventSource.CLOSED) {

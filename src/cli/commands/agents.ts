@@ -2,13 +2,14 @@
  * `agentmesh agents` (list, as a table, with the API's filters and sort) and
  * `agentmesh agents show <id>`. `--json` prints exactly what the API answered.
  */
-import { AgentMeshClient } from "@agentmesh/client";
-import type { Agent, HealthStatus, ListQuery, ListSort } from "../../shared/agent.js";
+import { AgentMeshClient, type ListOptions } from "@agentmesh/client";
+import type { Agent, HealthStatus, ListSort } from "../../shared/agent.js";
 import { COMMON_HELP, common, intOption, oneOf, parse, UsageError } from "../args.js";
 import { cleanDeep, terminalColumns } from "../../shared/terminal.js";
 import { quote, relativeTime, score, table, truncate } from "../format.js";
 import { styles, type Io } from "../io.js";
 import { paintHealth, paintTier, type Style } from "../style.js";
+import { combineSelector } from "../selector.js";
 
 // The allowed values, checked against the shared types at compile time (a Record
 // must name every member and nothing else). Importing the shared arrays would load
@@ -21,17 +22,22 @@ export const AGENTS_HELP = `agentmesh agents — list agents, or show one
 Usage: agentmesh agents [list] [flags]
        agentmesh agents show <id> [--json]
 
-List flags (the API's filters and sort):
-  --health <status>    ${HEALTH_STATUSES.join(", ")}
-  --tag <tag>          Only agents with this tag
-  --skill <name>       Only agents offering this skill
-  -s, --search <text>  Text search over id, name, description, tags and skills
+List flags (a selector, and the API's sort and paging):
+  --selector <params>  Which agents: a selector's query parameters (docs/selectors.md),
+                       e.g. 'protocol=a2a&skill=summarize&min_trust=0.8'; parts:
+                       protocol, tag, skill, health, tier, min_trust, provider, q
+  --health <status>    Same as selector part health: ${HEALTH_STATUSES.join(", ")}
+  --tag <tag>          Same as selector part tag: only agents with this tag
+  --skill <name>       Same as selector part skill: only agents offering this skill
+  -s, --search <text>  Same as selector part q: text search over id, name,
+                       description, tags and skills
   --sort <field>       ${LIST_SORTS.join(", ")} (default name)
   --order <asc|desc>   Default: asc for name, desc otherwise
   --limit <n>          Page size, 1–1000 (default 100)
   --offset <n>         Skip this many (default 0)
-  --json               Print the API's answer as JSON ({agents,total,limit,offset,cursor};
-                       for show: {agent,health,trust})
+  --continue <token>   The next page, by the token the page before printed (keyset paging)
+  --json               Print the API's answer as JSON ({agents,total,limit,offset,cursor,
+                       continue?}; for show: {agent,health,trust})
 
 ${COMMON_HELP}
 
@@ -39,6 +45,8 @@ Examples:
   agentmesh agents
   agentmesh agents --health degraded --sort trust_score
   agentmesh agents --tag nlp --search summar --limit 20
+  agentmesh agents --selector 'protocol=a2a&skill=summarize&min_trust=0.8'
+  agentmesh agents --selector 'health=healthy,degraded&tag=prod' --sort trust_score
   agentmesh agents show billing-7
   agentmesh agents --json | jq -r '.agents[] | select(.trust_tier == "elite") | .id'
 `;
@@ -56,6 +64,8 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
       order: { type: "string" },
       limit: { type: "string" },
       offset: { type: "string" },
+      continue: { type: "string" },
+      selector: { type: "string" },
       json: { type: "boolean" },
     },
     true,
@@ -71,7 +81,7 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
 
   if (sub === "show") {
     if (rest.length !== 1) throw new UsageError("agents show needs exactly one agent id", "agents");
-    const listOnly = ["health", "tag", "skill", "search", "sort", "order", "limit", "offset"].filter((k) => values[k as keyof typeof values] !== undefined);
+    const listOnly = ["selector", "health", "tag", "skill", "search", "sort", "order", "limit", "offset", "continue"].filter((k) => values[k as keyof typeof values] !== undefined);
     if (listOnly.length) throw new UsageError(`--${listOnly[0]} applies to the list, not to show`, "agents");
     const [agent, health, trust] = await Promise.all([client.get(rest[0]), client.health(rest[0]), client.trust(rest[0])]);
     // --json is what the API answered, byte for byte; only human output is cleaned.
@@ -81,17 +91,24 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
   if (sub !== "list") throw new UsageError(`unknown subcommand ${JSON.stringify(sub)} (use list or show <id>)`, "agents");
   if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`, "agents");
 
-  const query: ListQuery = {
-    health: oneOf(values.health, HEALTH_STATUSES, "health", "agents"),
-    tag: values.tag,
-    skill: values.skill,
-    q: values.search,
+  const health = oneOf(values.health, HEALTH_STATUSES, "health", "agents");
+  const given = (flag: string, value: string | undefined) => ({ flag, values: value === undefined ? undefined : [value] });
+  // The per-field flags are parts of the selector: on the wire, the same parameters.
+  const selector = combineSelector(
+    values.selector,
+    { health: given("health", health), tag: given("tag", values.tag), skill: given("skill", values.skill), q: given("search", values.search) },
+    "agents",
+  );
+  if (values.continue !== undefined && values.offset !== undefined) throw new UsageError("--continue and --offset both say where to start; give one", "agents");
+  const query: ListOptions = {
     sort: oneOf(values.sort, LIST_SORTS, "sort", "agents"),
     order: oneOf(values.order, ["asc", "desc"] as const, "order", "agents"),
     limit: intOption(values.limit, "limit", "agents", 1, 1000),
     offset: intOption(values.offset, "offset", "agents"),
+    continue: values.continue,
+    selector,
   };
-  for (const key of Object.keys(query) as (keyof ListQuery)[]) if (query[key] === undefined) delete query[key];
+  for (const key of Object.keys(query) as (keyof ListOptions)[]) if (query[key] === undefined) delete query[key];
   const list = await client.list(query);
   if (values.json) {
     io.out.write(`${JSON.stringify(list)}\n`);
@@ -123,8 +140,10 @@ export async function agentsCommand(argv: string[], io: Io): Promise<number> {
   );
   const first = list.offset + 1;
   const last = list.offset + list.agents.length;
-  const more = last < list.total ? ` (next page: --offset ${last})` : "";
-  const footer = `${first}–${last} of ${list.total} agent${list.total === 1 ? "" : "s"}${more}`;
+  const more = list.continue ? ` (next page: --continue ${list.continue})` : last < list.total && values.continue === undefined ? ` (next page: --offset ${last})` : "";
+  const plural = list.total === 1 ? "" : "s";
+  // A page by token has no offset to count from.
+  const footer = values.continue === undefined ? `${first}–${last} of ${list.total} agent${plural}${more}` : `${list.agents.length} more of ${list.total} agent${plural}${more}`;
   io.out.write(`${lines.join("\n")}\n`);
   io.err.write(`${note.dim(footer)}\n`);
   return 0;

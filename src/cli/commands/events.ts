@@ -9,6 +9,7 @@ import { clean } from "../../shared/terminal.js";
 import { COMMON_HELP, common, describeError, intOption, oneLine, parse, UsageError } from "../args.js";
 import { EVENT_LABELS, describeReset, formatEvent } from "../format.js";
 import { styles, untilSignal, type Io } from "../io.js";
+import { readSelector } from "../selector.js";
 
 export const EVENTS_HELP = `agentmesh events — tail the registry's event stream
 
@@ -26,6 +27,10 @@ Flags:
                        ${EVENT_TYPES.join(", ")}
                        (or short: registered, updated, deregistered, health, trust)
   --agent <id>         Only this agent's events (repeatable)
+  --selector <params>  A standing query (docs/selectors.md), e.g.
+                       'protocol=a2a&skill=summarize&min_trust=0.8': every event of
+                       an agent that matches before or after it, marked [entered],
+                       [stayed] or [left] ("match" in --json)
   --since <event id>   Start after this event id (replays what the server still
                        holds); default: from now
   -q, --quiet          No connection messages on stderr (resets are still reported)
@@ -35,6 +40,7 @@ ${COMMON_HELP}
 Examples:
   agentmesh events
   agentmesh events --types health,trust --agent billing-7
+  agentmesh events --selector 'skill=summarize&health=healthy' --json | jq -c 'select(.match != "stayed")'
   agentmesh events --since 0 --json | jq -c 'select(.type == "agent_health_changed")'
   AGENTMESH_URL=http://registry:8000 AGENTMESH_TOKEN=$READ_TOKEN agentmesh events
 `;
@@ -61,6 +67,7 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
     types: { type: "string", multiple: true },
     agent: { type: "string", multiple: true },
     since: { type: "string" },
+    selector: { type: "string" },
     quiet: { type: "boolean", short: "q" },
   });
   if (values.help) {
@@ -70,6 +77,7 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
   const conn = common(values, io.env, "events");
   const types = parseTypes(values.types);
   const since = intOption(values.since, "since", "events");
+  const selector = values.selector === undefined ? undefined : readSelector(values.selector, "events");
   const style = styles(io, conn.noColor);
   const say = (line: string) => void io.err.write(`${style.err.dim(`agentmesh events: ${clean(line)}`)}\n`);
   const warn = (line: string) => void io.err.write(`${style.err.yellow(`agentmesh events: ${clean(line)}`)}\n`);
@@ -83,6 +91,7 @@ export async function eventsCommand(argv: string[], io: Io): Promise<number> {
     {
       types,
       agentId: values.agent,
+      selector,
       since,
       snapshot: false,
       onStatus: (state) => {
