@@ -18,6 +18,13 @@
  *   npm run bench:fanout -- --cells 1000x200,5000x10 --probe 0
  *   npm run bench:fanout -- --subs 100,1000 --rates 10,100 --duration 5
  *   npm run bench:fanout -- --instances 3 --database postgres://127.0.0.1/test
+ *   npm run bench:fanout -- --cells 1000x100 --probe 0 --selectors 100   # standing queries
+ *
+ * With --selectors K the streams are standing queries over K distinct
+ * selectors (subscribers spread over them round-robin), every one of which
+ * matches the benchmark agent, so each event is delivered to every stream,
+ * classified once per selector and carrying `"match":"stayed"`: the same
+ * deliveries as the plain cell, and the CPU per delivery compares directly.
  */
 import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
@@ -41,6 +48,7 @@ const USAGE = `Usage: npm run bench:fanout -- [flags]
   --instances K      servers sharing one PostgreSQL database (needs --database; default 1):
                      subscribers spread over all of them, writes through the first
   --database URL     postgres://… for --instances (default: a fresh SQLite file per cell)
+  --selectors K      streams with selectors: K distinct ones, all matching the benchmark agent (default 0: plain streams)
   --server-args ARGS extra \`agentmesh serve\` flags, e.g. "--stream-flush 0"
   --timeout S        give up (and kill the servers) after this long (default 1800)
   --out FILE         result file (default bench/results/<yyyymmdd>-fanout.json)
@@ -66,6 +74,7 @@ async function main() {
       instances: 1,
       database: "",
       "server-args": "",
+      selectors: 0,
       timeout: 1800,
       out: "",
     },
@@ -141,7 +150,7 @@ async function cell(opts, subs, rate, phase) {
     const register = await fetch(`${target}/api/v1/agents`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id: AGENT, name: "Bench", version: "1.0.0", description: "benchmark target", endpoint: "http://127.0.0.1:9/bench", protocol: "http", skills: [], tags: [] }),
+      body: JSON.stringify({ id: AGENT, name: "Bench", version: "1.0.0", description: "benchmark target", endpoint: "http://127.0.0.1:9/bench", protocol: "http", skills: [{ name: "echo", description: "echoes" }], tags: ["bench"] }),
     });
     if (register.status !== 201) throw new Error(`registering ${AGENT} answered ${register.status}: ${await register.text()}`);
     const rest = restProbe(servers, subs);
@@ -158,6 +167,7 @@ async function cell(opts, subs, rate, phase) {
       phase,
       subs,
       rate,
+      selectors: opts.selectors,
       subscribersReady: report.subscribers.ready_at_measure_start,
       deliveredPct: d.pct,
       latencyMs: report.latency_ms,
@@ -281,6 +291,18 @@ function restProbe(servers, subs) {
   };
 }
 
+/**
+ * The query each stream adds: nothing for plain streams; for K selectors, K
+ * distinct ones (distinct canonical keys, so K frame groups) that all match
+ * the benchmark agent (trust 0.5, tag bench, skill echo, protocol http), in
+ * four shapes. No commas: the generator splits its URL list on them.
+ */
+function streamQueries(k) {
+  if (!k) return [""];
+  const shapes = [(t) => `&min_trust=${t}`, (t) => `&tag=bench&min_trust=${t}`, (t) => `&skill=echo&protocol=http&min_trust=${t}`, (t) => `&q=bench&tier=reliable&min_trust=${t}`];
+  return Array.from({ length: k }, (_, i) => shapes[i % shapes.length]((i / (10 * k)).toFixed(4)));
+}
+
 /** Runs the load generator as its own process (as it would run against any server) and returns its JSON report. */
 async function generate(opts, servers, subs, rate) {
   const dir = mkdtempSync(join(tmpdir(), "agentmesh-fanout-"));
@@ -288,7 +310,7 @@ async function generate(opts, servers, subs, rate) {
   const target = servers[0].url;
   const args = [
     join(ROOT, "bench/lib/sse-load.mjs"),
-    "--url", servers.map((s) => `${s.url}/api/v1/events?agent_id=${AGENT}`).join(","),
+    "--url", servers.flatMap((s) => streamQueries(opts.selectors).map((q) => `${s.url}/api/v1/events?agent_id=${AGENT}${q}`)).join(","),
     "--publish", `PATCH ${target}/api/v1/agents/${AGENT}`,
     "--body", '{"metadata":{{payload}}}',
     "--pub-header", "Content-Type: application/json",
@@ -299,7 +321,7 @@ async function generate(opts, servers, subs, rate) {
     "--warmup", String(opts.warmup),
     "--drain", String(opts.drain),
     "--server-pid", servers.map((s) => s.pid).join(","),
-    "--label", `agentmesh-${subs}-${rate}`,
+    "--label", `agentmesh-${subs}-${rate}${opts.selectors ? `-${opts.selectors}sel` : ""}`,
     "--out", out,
   ];
   try {

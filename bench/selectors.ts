@@ -2,10 +2,10 @@
  * What a standing query costs the hub per event, without sockets: parsing an
  * event's snapshot and prior record once, then classifying it for each of
  * 100 distinct selectors (random, seeded: test/selector-cases.ts). The medians
- * of 7 rounds of 2,000 events. Fan-out with real streams is bench/fanout.mjs's
- * job once the hub is wired.
+ * of 7 rounds of 2,000 events. The hub's cost per delivery is
+ * bench/standing.ts; fan-out with real streams, bench/fanout.mjs --selectors.
  *
- *   npx tsx bench/selectors.ts
+ *   npm run bench:selectors   (this, then bench/standing.ts)
  */
 import { createRandom } from "../src/cli/sim/random.js";
 import { beforeOf, priorOf } from "../src/server/events/prior.js";

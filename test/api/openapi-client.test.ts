@@ -74,15 +74,16 @@ export async function run(): Promise<string> {
   }
   const token: string | undefined = registered.data.agent_token;
   const revision: number = registered.data.agent.revision;
-  const list = await client.GET("/api/v1/agents", { params: { query: { health: "healthy", limit: 10, sort: "trust_score" } } });
+  const list = await client.GET("/api/v1/agents", { params: { query: { health: ["healthy"], tag: ["nlp", "prod"], limit: 10, sort: "created_at" } } });
   if (!list.data) return list.error.detail;
+  const next: string | undefined = list.data.continue;
   const total: number = list.data.total;
   const cursor: number = list.data.cursor;
   const names: string[] = list.data.agents.map((a) => a.name);
   const beat = await client.POST("/api/v1/agents/{id}/heartbeat", { params: { path: { id: "a1" } }, body: { status: "degraded" }, headers: { authorization: \`Bearer \${token}\` } });
   const due: string | undefined = beat.data?.next_heartbeat_at;
   await client.DELETE("/api/v1/agents/{id}", { params: { path: { id: "a1" } } });
-  return [token, revision, total, cursor, names.join(), due].join(" ");
+  return [token, revision, total, cursor, names.join(), due, next].join(" ");
 }
 `,
   );
@@ -94,7 +95,8 @@ it("wrong reads and wrong requests do not compile", () => {
   const cases: Record<string, [string, string]> = {
     "a misspelled token": [`const r = await client.POST("/api/v1/agents", { body: card }); if (r.data) r.data.agent_tokn;`, "agent_tokn"],
     "total as a string": [`const r = await client.GET("/api/v1/agents"); if (r.data) { const t: string = r.data.total; }`, "'number' is not assignable to type 'string'"],
-    "an unknown health filter": [`await client.GET("/api/v1/agents", { params: { query: { health: "sleepy" } } });`, '"sleepy"'],
+    // Selector parts are text, checked by the selector's own messages at run time; the sort is an enum.
+    "an unknown sort": [`await client.GET("/api/v1/agents", { params: { query: { sort: "sleepy" } } });`, '"sleepy"'],
     "a card without its endpoint": [`await client.POST("/api/v1/agents", { body: { id: "a", name: "A", version: "1", description: "d", protocol: "http" } });`, "endpoint"],
     "a problem code that is not this operation's": [
       `const r = await client.GET("/api/v1/agents/{id}", { params: { path: { id: "a" } } }); if (r.error) { const c: "agent_id_taken" = r.error.code; }`,

@@ -117,7 +117,9 @@ describe("the document", () => {
   it("gives every enum its type", () => {
     const untyped = [...nodes(doc)].filter(({ node }) => Array.isArray(node.enum) && node.type === undefined).map(({ path }) => path);
     expect(untyped).toEqual([]);
-    expect(doc.paths["/api/v1/agents"].get.parameters.find((p: any) => p.name === "health").schema.type).toBe("string");
+    expect(doc.paths["/api/v1/agents"].get.parameters.find((p: any) => p.name === "sort").schema.type).toBe("string");
+    // Selector parts are lists of text (repeatable), checked by the selector's own messages.
+    expect(doc.paths["/api/v1/agents"].get.parameters.find((p: any) => p.name === "health").schema).toMatchObject({ type: "array", items: { type: "string" } });
   });
 });
 

@@ -192,10 +192,10 @@ export interface AgentList {
   total: number;
   limit: number;
   offset: number;
-  /** The id of the last event this snapshot includes: stream from here (`last_event_id`). */
+  /** The id of the last event this snapshot includes: stream from here (`last_event_id`). On a `continue` page, the first page's. */
   cursor: number;
-  /** With keyset paging: the token for the next page (`?continue=`), absent or null on the last page. */
-  continue?: string | null;
+  /** Keyset paging (`sort=created_at`): the token for the next page (`?continue=`); absent on the last page. */
+  continue?: string;
 }
 
 export interface TrustPoint {

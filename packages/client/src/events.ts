@@ -27,7 +27,7 @@ interface EventBase {
   /** ISO time the change committed. */
   timestamp: string;
   /**
-   * On a stream with a selector only: what the event did to the selector's
+   * On a stream (or history page) with a selector only: what the event did to the selector's
    * answer. `entered` (the agent matches now, not before), `left` (it matched
    * before, not now; also a matching agent's deregistration), `stayed`.
    */
@@ -100,13 +100,15 @@ export type RegistryEvent =
 
 /**
  * Control frame: the server could not resume from the requested id (older than
- * the retained history, or unknown). Refetch state, then continue from `cursor`;
- * the frame's `id:` is that cursor, so an EventSource resumes from it.
+ * the retained history, or unknown), or a selector stream met an event that
+ * cannot tell its `match` (`match_unknown`: written before the server recorded
+ * priors). Refetch state, then continue from `cursor`; the frame's `id:` is
+ * that cursor, so an EventSource resumes from it.
  */
 export interface ResetEvent {
   type: "reset";
   cursor: number;
-  reason: "history_pruned" | "unknown_event_id";
+  reason: "history_pruned" | "unknown_event_id" | "match_unknown";
   requested: number;
 }
 

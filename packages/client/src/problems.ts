@@ -7,6 +7,7 @@ export const PROBLEMS = {
   validation_failed: { status: 400, title: "The request is not valid" },
   malformed_json: { status: 400, title: "The body is not valid JSON" },
   invalid_last_event_id: { status: 400, title: "Last-Event-ID is not an event id" },
+  invalid_continue: { status: 400, title: "The continue token is not one this list answered" },
   duplicate_skill: { status: 400, title: "Skill names must be unique" },
   metadata_too_large: { status: 400, title: "metadata is too large" },
   self_report: { status: 400, title: "An agent cannot report on itself" },

@@ -17,9 +17,10 @@
 import type { ResetEvent } from "../../shared/events.js";
 import type { Store } from "../store/store.js";
 import type { Backpressure } from "./backpressure.js";
-import { chunk, eventFrame } from "./frame.js";
+import { chunk } from "./frame.js";
 import type { ReplayWindow } from "./replay-window.js";
 import { judgeResume } from "./resume-rule.js";
+import { entryOf, UNKNOWN } from "./standing.js";
 import type { Subscriber } from "./subscriber.js";
 
 /** Most bytes of frames per write while catching up (a single larger frame is written whole). */
@@ -71,7 +72,8 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
       if (!(await host.backpressure.room(sub))) return;
       if (cursor >= host.head()) return host.goLive(sub, Math.max(cursor, host.head()));
       if (!host.window.covers(cursor, host.head())) continue;
-      const piece = host.window.piece(cursor, (e) => sub.wants(e), budget());
+      const piece = host.window.piece(cursor, (e) => sub.pick(e), budget());
+      if (piece.unknown) return host.reset(sub, "match_unknown", cursor);
       cursor = piece.last;
       if (piece.frames.length && !(await send(piece.frames))) return;
       continue;
@@ -85,7 +87,14 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
     const events = page.filter((e) => e.id <= head);
     const bytes = page.reduce((n, e) => n + e.payload.length, 0);
     pageSize = Math.max(1, Math.min(PAGE, bytes > 0 ? Math.floor((limit * PAGE_BYTES) / bytes) : PAGE));
-    const frames = events.map(eventFrame);
+    // The same entries and the same choice of frame as the live flush: a resumed selector stream gets the same `match`.
+    const frames: Buffer[] = [];
+    const ids: number[] = [];
+    for (const e of events) {
+      const frame = sub.pick(entryOf(e));
+      if (frame === UNKNOWN) return host.reset(sub, "match_unknown", cursor);
+      if (frame) frames.push(frame), ids.push(e.id);
+    }
     let i = 0;
     while (i < frames.length) {
       if (!(await host.backpressure.room(sub))) return;
@@ -93,7 +102,7 @@ export async function catchUp(host: CatchUpHost, sub: Subscriber, from: number):
       const start = i;
       for (let size = 0; i < frames.length && (i === start || size + frames[i].length <= max); i++) size += frames[i].length;
       if (!(await send(frames.slice(start, i)))) return;
-      cursor = events[i - 1].id;
+      cursor = ids[i - 1];
     }
     // A short page (or one cut at the head) holds every matching event up to the head.
     cursor = page.length < limit || events.length < page.length ? head : page[page.length - 1].id;

@@ -11,6 +11,7 @@
  */
 import { chunk } from "./frame.js";
 import type { Entry } from "./replay-window.js";
+import { UNKNOWN } from "./standing.js";
 import type { Subscriber } from "./subscriber.js";
 
 export interface FlushOptions {
@@ -18,6 +19,8 @@ export interface FlushOptions {
   live: Set<Subscriber>;
   /** Hands `sub` one chunk holding `frames` event frames, the last of them event `sent`; the stream has then seen the log up to `last`. */
   deliver(sub: Subscriber, bytes: Buffer, frames: number, sent: number, last: number, now: number): void;
+  /** A selector stream met an event that cannot tell its `match` (standing.ts): it gets a reset instead. */
+  reset(sub: Subscriber): void;
   /** Least time between two flushes (0: the next turn of the event loop). */
   intervalMs: number;
   /** Streams written per turn of the event loop. */
@@ -42,7 +45,7 @@ interface InFlight {
    */
   subs: Iterator<Subscriber>;
   /** Frames per filter key, shared by every stream with that filter. */
-  shared: Map<string, Frames | null>;
+  shared: Map<string, Frames | null | typeof UNKNOWN>;
 }
 
 export class Flusher {
@@ -104,7 +107,7 @@ export class Flusher {
       const sub = step.value;
       // Went live after the flush began: it got these events from the window already.
       if (sub.lastId >= f.last) continue;
-      let out: Frames | null | undefined;
+      let out: Frames | null | typeof UNKNOWN | undefined;
       if (sub.lastId < f.first) {
         out = f.shared.get(sub.key);
         if (out === undefined) {
@@ -114,7 +117,8 @@ export class Flusher {
       } else {
         out = framesFor(sub, f.batch.filter((e) => e.id > sub.lastId));
       }
-      if (out) this.opts.deliver(sub, out.bytes, out.count, out.sent, f.last, now);
+      if (out === UNKNOWN) this.opts.reset(sub);
+      else if (out) this.opts.deliver(sub, out.bytes, out.count, out.sent, f.last, now);
       else sub.lastId = f.last;
     }
     setImmediate(this.nextSlice);
@@ -123,13 +127,15 @@ export class Flusher {
   private readonly nextSlice = (): void => this.writeSlices(false);
 }
 
-/** The chunk holding the frames of `entries` that `sub` wants, or null if none. */
-function framesFor(sub: Subscriber, entries: Entry[]): Frames | null {
+/** The chunk holding the frames `sub` gets of `entries`, null if none, UNKNOWN if one cannot be classified for its selector. */
+function framesFor(sub: Subscriber, entries: Entry[]): Frames | null | typeof UNKNOWN {
   const frames: Buffer[] = [];
   let sent = 0;
   for (const e of entries) {
-    if (!sub.wants(e)) continue;
-    frames.push(e.frame);
+    const frame = sub.pick(e);
+    if (frame === UNKNOWN) return UNKNOWN;
+    if (!frame) continue;
+    frames.push(frame);
     sent = e.id;
   }
   return frames.length ? { bytes: chunk(frames), count: frames.length, sent } : null;

@@ -31,9 +31,11 @@ import type { EventFilter, Store, StoredEvent } from "../store/store.js";
 import { Backpressure } from "./backpressure.js";
 import { Flusher } from "./flush.js";
 import { catchUp, type CatchUpHost } from "./catch-up.js";
-import { KEEPALIVE_CHUNK, bookmarkChunk, chunk, eventFrame, resetFrame } from "./frame.js";
+import type { Selector } from "../../shared/selector.js";
+import { KEEPALIVE_CHUNK, bookmarkChunk, chunk, resetFrame } from "./frame.js";
 import { ReplayWindow, type Entry } from "./replay-window.js";
 import { judgeResume } from "./resume-rule.js";
+import { entryOf } from "./standing.js";
 import { Subscriber, type Sink } from "./subscriber.js";
 
 export { Subscriber, type Sink } from "./subscriber.js";
@@ -92,6 +94,7 @@ export class Hub {
     this.flusher = new Flusher({
       live: this.live,
       deliver: (sub, bytes, frames, sent, last, now) => this.deliver(sub, bytes, frames, sent, last, now),
+      reset: (sub) => this.sendReset(sub, "match_unknown", sub.lastId),
       intervalMs: opts.flushIntervalMs ?? 0,
       slice: opts.flushSlice ?? 500,
     });
@@ -167,7 +170,7 @@ export class Hub {
     const fresh: Entry[] = [];
     for (const e of events) {
       if (e.id <= this.lastId) continue;
-      const entry: Entry = { id: e.id, type: e.type, agentId: e.agentId, frame: eventFrame(e) };
+      const entry: Entry = entryOf(e);
       this.window.push(entry);
       fresh.push(entry);
       this.lastId = e.id;
@@ -224,9 +227,11 @@ export class Hub {
    * Adds a stream (synchronously, so its owner can hook the socket's close at
    * once); `ready` settles when it is live. Without `resumeFrom` it starts live at the current head;
    * with it, it first receives every matching event after that id (or a reset).
+   * With a (non-empty) `selector` it is a standing query: it gets the events
+   * that move an agent in, out or within the selector's answer, with `match`.
    */
-  subscribe(sink: Sink, filter: EventFilter, resumeFrom?: number): { subscriber: Subscriber; ready: Promise<void> } {
-    const sub = new Subscriber(sink, filter);
+  subscribe(sink: Sink, filter: EventFilter, resumeFrom?: number, selector?: Selector): { subscriber: Subscriber; ready: Promise<void> } {
+    const sub = new Subscriber(sink, filter, selector);
     // The route has just written the response head and a first comment.
     sub.lastWriteAt = performance.now();
     this.all.add(sub);

@@ -27,7 +27,7 @@ describe("the replay window", () => {
 
   it("hands out pieces after a cursor: only wanted frames, about maxBytes each (at least one), and how far it looked", () => {
     const w = windowOf([1, 2, 3, 4, 5, 6, 7, 8], 100, 1e6, 10);
-    const odd = (e: Entry) => e.agentId === "odd";
+    const odd = (e: Entry) => (e.agentId === "odd" ? e.frame : null);
     const first = w.piece(0, odd, 25);
     expect(first.frames.map((f) => f[0])).toEqual([1, 3]);
     expect(first.last).toBe(4); // 5 would pass maxBytes: the next piece starts after 4

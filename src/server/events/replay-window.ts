@@ -5,12 +5,24 @@
  * a skip forgets the window).
  */
 import type { EventType } from "../../shared/events.js";
+import type { Match } from "../../shared/selector.js";
+import type { Picked, Subjects } from "./standing.js";
 
 export interface Entry {
   id: number;
   type: EventType;
   agentId: string;
   frame: Buffer;
+  /** The prior record as stored (JSON; null for a registration or an event without one). */
+  prior?: string | null;
+  /** Parsed on first use by a selector stream (standing.ts). */
+  subjects?: Subjects;
+  /**
+   * The frame with `"match"`, built on first use, at most one per match
+   * value (standing.ts). Not counted in the window's bytes: at most three
+   * per event, and only for events a selector stream received.
+   */
+  variants?: Partial<Record<Match, Buffer>>;
 }
 
 /** Frames taken from the window for one write. */
@@ -18,6 +30,8 @@ export interface Piece {
   frames: Buffer[];
   /** Id of the last entry looked at: the reader's new cursor. */
   last: number;
+  /** Set when an entry could not be classified for the reader's selector (it then gets a reset). */
+  unknown?: true;
 }
 
 export class ReplayWindow {
@@ -69,19 +83,22 @@ export class ReplayWindow {
   }
 
   /**
-   * The frames after `cursor` that `wants` accepts, up to about `maxBytes`
-   * (at least one frame), and the id the reader has then seen up to.
+   * The frames after `cursor` that `pick` gives (null: none for this
+   * reader), up to about `maxBytes` (at least one frame), and the id the
+   * reader has then seen up to. Stops at an entry `pick` calls UNKNOWN.
    */
-  piece(cursor: number, wants: (e: Entry) => boolean, maxBytes: number): Piece {
+  piece(cursor: number, pick: (e: Entry) => Picked, maxBytes: number): Piece {
     const frames: Buffer[] = [];
     let size = 0;
     let last = cursor;
     for (let i = this.indexAfter(cursor); i < this.entries.length; i++) {
       const e = this.entries[i];
-      if (wants(e)) {
-        if (size > 0 && size + e.frame.length > maxBytes) break;
-        frames.push(e.frame);
-        size += e.frame.length;
+      const frame = pick(e);
+      if (typeof frame === "symbol") return { frames, last, unknown: true };
+      if (frame) {
+        if (size > 0 && size + frame.length > maxBytes) break;
+        frames.push(frame);
+        size += frame.length;
       }
       last = e.id;
     }

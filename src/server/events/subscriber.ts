@@ -3,7 +3,10 @@
  * and where it is in the log.
  */
 import type { EventType } from "../../shared/events.js";
+import { selectorKey, type Selector } from "../../shared/selector.js";
 import type { EventFilter } from "../store/store.js";
+import type { Entry } from "./replay-window.js";
+import { pickForSelector, type Picked } from "./standing.js";
 
 /**
  * The socket side of one stream. Every `write` is exactly one HTTP/1.1 chunk
@@ -42,17 +45,23 @@ export class Subscriber {
   readonly key: string;
   private readonly types: Set<string> | null;
   private readonly agents: Set<string> | null;
+  /** A standing query: events carry `match` (standing.ts). Null for a plain stream (an empty selector is none). */
+  readonly selector: Selector | null;
 
   constructor(
     readonly sink: Sink,
     filter: EventFilter,
+    selector?: Selector,
   ) {
     this.types = filter.types?.length ? new Set(filter.types) : null;
     this.agents = filter.agentIds?.length ? new Set(filter.agentIds) : null;
+    const selected = selector ? selectorKey(selector) : "";
+    this.selector = selected === "" ? null : selector!;
     // Streams with equal keys share one framed Buffer per flush, so the key must
     // tell every two filters apart: no filter from a filter of one empty id, and
     // ids ["a,b"] from ["a", "b"] (a filter value is any text, commas included).
-    this.key = JSON.stringify([this.types ? [...this.types].sort() : null, this.agents ? [...this.agents].sort() : null]);
+    // Selectors are compared by their canonical key: equal keys select the same agents.
+    this.key = JSON.stringify([this.types ? [...this.types].sort() : null, this.agents ? [...this.agents].sort() : null, this.selector ? selected : null]);
   }
 
   get filter(): EventFilter {
@@ -61,5 +70,11 @@ export class Subscriber {
 
   wants(e: { type: string; agentId: string }): boolean {
     return (this.types === null || this.types.has(e.type)) && (this.agents === null || this.agents.has(e.agentId));
+  }
+
+  /** The frame of `e` this stream gets: the plain frame, its `match` variant, null (none), or UNKNOWN (reset the stream). */
+  pick(e: Entry): Picked {
+    if (!this.wants(e)) return null;
+    return this.selector ? pickForSelector(this.selector, e) : e.frame;
   }
 }

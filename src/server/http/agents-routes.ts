@@ -5,9 +5,8 @@
  * registry service and back.
  */
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
-import { DEFAULT_ORDER, DEFAULT_SORT } from "@agentmesh/client";
 import { Type } from "typebox";
-import { AgentCard, AgentId, AgentPatch, Heartbeat, InvocationReport, ListQuery } from "../../shared/agent.js";
+import { AgentCard, AgentId, AgentPatch, Heartbeat, InvocationReport } from "../../shared/agent.js";
 import { REGISTRATION_BODY_VALIDATION, RegistrationBody } from "../../shared/card-registration.js";
 import { validatedAs } from "./validation.js";
 import type { Config } from "../config.js";
@@ -17,6 +16,7 @@ import { AppError } from "../errors.js";
 import type { Clock, Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
 import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
+import { ListAgentsQuery, listAgentsPage } from "./list-agents.js";
 import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegistrant, type Auth } from "./auth.js";
 import { SECURITY } from "./openapi.js";
 import {
@@ -102,20 +102,21 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
     {
       schema: {
         operationId: "listAgents",
-        summary: "List agents (filter, search, sort, page)",
+        summary: "List agents (selector, sort, offset or keyset paging)",
         tags,
         security: SECURITY.read,
-        querystring: ListQuery,
-        response: { 200: { ...AgentList, description: "One page of agents, the total matching, and the event cursor of this snapshot" }, ...problemResponses(READ) },
+        querystring: ListAgentsQuery,
+        response: {
+          200: { ...AgentList, description: "One page of agents, the total matching, the event cursor of this snapshot (of the first page, on a continue page), and the next page's continue token" },
+          ...problemResponses([...READ, "invalid_continue"]),
+        },
       },
     },
     async (request) => {
       requireRead(request, config);
-      const q = request.query;
-      const sort = q.sort ?? DEFAULT_SORT;
-      const options = { ...q, sort, order: q.order ?? DEFAULT_ORDER[sort], limit: q.limit ?? 100, offset: q.offset ?? 0 };
-      const result = await store.listAgents(options);
-      return { agents: result.rows.map(toPublic), total: result.total, limit: options.limit, offset: options.offset, cursor: result.cursor };
+      const page = await listAgentsPage(store, request.query);
+      const answer = { agents: page.rows.map(toPublic), total: page.total, limit: page.limit, offset: page.offset, cursor: page.cursor };
+      return page.continue === undefined ? answer : { ...answer, continue: page.continue };
     },
   );
 

@@ -13,8 +13,10 @@ import { judgeResume } from "../events/resume-rule.js";
 import type { Store } from "../store/store.js";
 import { clientAddress, readingSession, requireRead } from "./auth.js";
 import { corsHeadLines } from "./cors.js";
+import { historyPage } from "./history-page.js";
 import { SECURITY } from "./openapi.js";
 import { EventHistory, READ, eventStream, problemResponses } from "./responses.js";
+import { SELECTOR_QUERY, selectorFromQuery } from "./selector-query.js";
 import { SESSION_RECHECK_MS, type Sessions } from "./sessions.js";
 import { SSE_HEADERS, SocketSink, framingFor } from "./sse-sink.js";
 import type { TypedApp } from "./typed-app.js";
@@ -24,6 +26,8 @@ const StreamQuery = Type.Object(
     types: Type.Optional(Type.Array(Line({ maxLength: 200 }), { maxItems: 20, description: `Comma-separated event types: ${EVENT_TYPES.join(", ")}` })),
     agent_id: Type.Optional(Type.Array(Line({ maxLength: 100 }), { maxItems: 100, description: "Only events of these agents (repeatable)" })),
     last_event_id: Type.Optional(Type.String({ maxLength: 20, description: "Resume after this id (the Last-Event-ID header wins)" })),
+    // A selector makes the stream a standing query: each event carries `match` (README, Selectors).
+    ...SELECTOR_QUERY,
   },
   { additionalProperties: false },
 );
@@ -34,6 +38,7 @@ const HistoryQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "Default 100" })),
     types: StreamQuery.properties.types,
     agent_id: StreamQuery.properties.agent_id,
+    ...SELECTOR_QUERY,
   },
   { additionalProperties: false },
 );
@@ -93,6 +98,7 @@ export function eventsRoutes(app: TypedApp, deps: { hub: Hub; store: Store; conf
       requireRead(request, config);
       const query = request.query;
       const filter = { types: parseTypes(query.types), agentIds: query.agent_id };
+      const selector = selectorFromQuery(query, ["types", "agent_id", "last_event_id"]);
       const resume = parseResume(request, query);
       if (request.method === "HEAD") {
         // The stream's headers and no body: not a subscriber, and the connection stays usable.
@@ -113,7 +119,7 @@ export function eventsRoutes(app: TypedApp, deps: { hub: Hub; store: Store; conf
         return;
       }
       sink.open(corsHeadLines(reply.getHeaders()), retryFrame(jitteredRetry(RETRY_MS), "connected"));
-      const { subscriber, ready } = hub.subscribe(sink, filter, resume);
+      const { subscriber, ready } = hub.subscribe(sink, filter, resume, selector);
       // A stream let in by a dashboard session ends with it (sign-out, expiry); while the store is away it stays.
       const session = sessions ? readingSession(request, config) : undefined;
       let unwatch = () => {};
@@ -157,13 +163,16 @@ export function eventsRoutes(app: TypedApp, deps: { hub: Hub; store: Store; conf
       // The cursor is read before the page (every event up to it was committed when
       // the page was read), the oldest retained id after it (pruning meanwhile is seen).
       const { last } = await store.eventBounds();
-      const rows = await store.eventsAfter(after, q.limit ?? 100, { types: parseTypes(q.types), agentIds: q.agent_id });
+      const filter = { types: parseTypes(q.types), agentIds: q.agent_id };
+      const selector = selectorFromQuery(q, ["after", "limit", "types", "agent_id"]);
+      const { rows, unknown } = await historyPage(store, after, q.limit ?? 100, filter, selector);
       const { oldest } = await store.eventBounds();
       return {
-        events: rows.map((e) => ({ id: e.id, ...JSON.parse(e.payload) })),
+        events: rows,
         cursor: last,
         // The stream's rule: anything but a retained point is a reset there too.
-        reset: judgeResume(after, { oldest, last }) !== "retained",
+        // A selector page that met an event without a prior record cannot tell its match: refetch, as the stream would.
+        reset: unknown || judgeResume(after, { oldest, last }) !== "retained",
       };
     },
   );

@@ -56,7 +56,8 @@ export const AgentList = Type.Object({
   total: Type.Integer({ minimum: 0, description: "Agents matching the filter, over every page" }),
   limit: Type.Integer(),
   offset: Type.Integer(),
-  cursor: Type.Integer({ minimum: 0, description: "The id of the last event this snapshot includes: stream from here (`last_event_id`)" }),
+  cursor: Type.Integer({ minimum: 0, description: "The id of the last event this snapshot includes: stream from here (`last_event_id`); on a continue page, the first page's" }),
+  continue: Type.Optional(Type.String({ description: "Keyset paging (`sort=created_at`): the token for the next page (`?continue=`); absent on the last page" })),
 });
 
 export const HeartbeatResponse = Type.Object({
@@ -119,10 +120,13 @@ export const Stats = Type.Object({
  * the history answers the log as written, by whichever version wrote it, and
  * the serializer would drop an unnamed field or fail on a missing required one.
  */
+/** On streams and history pages with a selector only, last: what the event did to the selector's answer. */
+const Match = Type.Optional(Type.Enum(["entered", "stayed", "left"], { description: "With a selector only: entered (add the agent), stayed (update it), left (drop it)" }));
+
 const registryEvents = <I extends TSchema>(id: I) => {
   // Keys in the order the log writes them (snapshot.ts), which is the order the serializer emits.
   const eventOf = <T extends string, P extends Record<string, TSchema>>(type: T, description: string, fields: P) =>
-    Type.Object({ id, type: Type.Literal(type), agent_id: Type.String(), timestamp: Timestamp, ...fields }, { description, additionalProperties: true });
+    Type.Object({ id, type: Type.Literal(type), agent_id: Type.String(), timestamp: Timestamp, ...fields, match: Match }, { description, additionalProperties: true });
   return Type.Union([
     eventOf("agent_registered", "A new agent", { agent: PublicAgent }),
     eventOf("agent_updated", "Card fields changed", { changed: Type.Array(Type.String(), { description: "Names of the card fields that changed" }), agent: PublicAgent }),
@@ -149,10 +153,10 @@ export const ResetEventSchema = Type.Object(
   {
     type: Type.Literal("reset"),
     cursor: Type.Integer({ description: "Refetch state, then continue from here (also the frame's `id:`)" }),
-    reason: Type.Enum(["history_pruned", "unknown_event_id"]),
+    reason: Type.Enum(["history_pruned", "unknown_event_id", "match_unknown"]),
     requested: Type.Integer(),
   },
-  { description: "Control frame: the stream could not resume from the id asked for" },
+  { description: "Control frame: the stream could not resume from the id asked for, or (match_unknown) a selector stream met an event that cannot tell its match" },
 );
 
 export const EventHistory = Type.Object({

@@ -7,7 +7,7 @@ import Fastify from "fastify";
 import { Type } from "typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBLEM_CONTENT_TYPE } from "../../shared/problems.js";
-import { errorHandler } from "./problem.js";
+import { problemAnswers } from "./problem.js";
 import { SELECTOR_QUERY, selectorFromQuery } from "./selector-query.js";
 import { validatorCompiler } from "./validation.js";
 
@@ -15,7 +15,7 @@ const app = Fastify();
 
 beforeAll(async () => {
   app.setValidatorCompiler(validatorCompiler());
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(problemAnswers(() => {}).errorHandler);
   const querystring = Type.Object({ ...SELECTOR_QUERY, sort: Type.Optional(Type.String()) }, { additionalProperties: false });
   app.get("/probe", { schema: { querystring } }, async (request) => selectorFromQuery(request.query as Record<string, unknown>, ["sort"]));
   await app.ready();

@@ -28,6 +28,7 @@ import {
   type TrustMove,
 } from "../domain/trust.js";
 import type { AgentRow, Commit, Guard, Mutation, NewEvent, ReportCount } from "../store/store.js";
+import { commitPriors } from "../events/prior.js";
 import { cardChanges } from "./card.js";
 import { newEvent } from "./snapshot.js";
 
@@ -83,6 +84,17 @@ export const guardOf = (row: AgentRow): Guard => ({
   // Likewise the card refresher's schedule (registry/card-refresh.ts): its claims bump no revision.
   cardRefreshAt: row.card_refresh_at,
 });
+
+/**
+ * A commit's events with their prior records (events/prior.ts): what the
+ * agent's selector fields were before this commit, on the first event; `{}` on
+ * the rest, whose before is the commit's after. `before` is null for a
+ * registration, `after` for a deregistration.
+ */
+function announced(before: AgentRow | null, after: AgentRow | null, events: NewEvent[]): NewEvent[] {
+  const priors = commitPriors(before, after, events.length);
+  return events.map((e, i) => ({ ...e, prior: priors[i] === null ? null : JSON.stringify(priors[i]) }));
+}
 
 function trustEvent(before: AgentRow, after: AgentRow, reason: string, now: number): { event: NewEvent; history: NonNullable<Commit["trustHistory"]> } {
   const tier = trustTier(after.trust_score);
@@ -153,6 +165,7 @@ function settle(row: AgentRow, draft: AgentRow, now: number, config: DecideConfi
     commit.events.push(t.event);
     commit.trustHistory = t.history;
   }
+  commit.events = announced(row, next, commit.events);
   return { next, commit };
 }
 
@@ -162,7 +175,7 @@ export function decideRegistration(row: AgentRow, now: number): Change {
     next: row,
     commit: {
       mutation: { op: "insert", row },
-      events: [newEvent("agent_registered", row, now, {})],
+      events: announced(null, row, [newEvent("agent_registered", row, now, {})]),
       trustHistory: [{ agentId: row.id, at: now, score: row.trust_score, tier: trustTier(row.trust_score), reason: "registered" }],
     },
   };
@@ -174,14 +187,14 @@ export function decideCardUpdate(row: AgentRow, next: AgentRow, now: number): Ch
   const changed = [...cardChanges(row, next), ...(row.card_url !== next.card_url ? ["card_url"] : [])];
   if (changed.length === 0) return null;
   const after: AgentRow = { ...next, revision: row.revision + 1, updated_at: now };
-  return { next: after, commit: { mutation: { op: "update", row: after, expect: guardOf(row) }, events: [newEvent("agent_updated", after, now, { changed })] } };
+  return { next: after, commit: { mutation: { op: "update", row: after, expect: guardOf(row) }, events: announced(row, after, [newEvent("agent_updated", after, now, { changed })]) } };
 }
 
 /** Removal, guarded by the state read: with several instances, one delete wins and only it is announced. */
 export function decideDeregistration(row: AgentRow, reason: DeregistrationReason, now: number): Change {
   return {
     next: row,
-    commit: { mutation: { op: "delete", id: row.id, expect: guardOf(row) }, events: [newEvent("agent_deregistered", row, now, { revision: row.revision, reason })] },
+    commit: { mutation: { op: "delete", id: row.id, expect: guardOf(row) }, events: announced(row, null, [newEvent("agent_deregistered", row, now, { revision: row.revision, reason })]) },
   };
 }
 

@@ -57,7 +57,9 @@ export function agent(id: string, over: Partial<AgentRow> = {}): AgentRow {
 
 /** An event whose payload carries characters that stress quoting (JSON, SQL arrays). */
 export function ev(type: EventType, agentId: string, at = T0, extra: Record<string, unknown> = {}): NewEvent {
-  return { type, agentId, at, payload: JSON.stringify({ type, agent_id: agentId, note: 'a,b {c} "d" \\ é', ...extra }) };
+  // A prior record beside the payload (events/prior.ts): none for a registration, a delta otherwise; both stores keep it as given.
+  const prior = type === "agent_registered" ? null : JSON.stringify({ health_status: "healthy", tags: ["a,b", "é"] });
+  return { type, agentId, at, payload: JSON.stringify({ type, agent_id: agentId, note: 'a,b {c} "d" \\ é', ...extra }), prior };
 }
 
 export const guardOf = (row: AgentRow): Guard => ({ revision: row.revision, lastHeartbeatAt: row.last_heartbeat_at });

@@ -4,6 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { T0, agent, ev, type ContractContext } from "./contract-fixtures.js";
+import { parseSelector } from "../../shared/selector.js";
 import type { AgentRow, ListOptions, Store } from "./store.js";
 
 const FLEET: AgentRow[] = [
@@ -21,14 +22,22 @@ async function seed(store: Store, rows: AgentRow[]) {
   }
 }
 
-const query = (over: Partial<ListOptions> = {}): ListOptions => ({ sort: "name", order: "asc", limit: 100, offset: 0, ...over });
+/** Today's list parameters (`health`, `tag`, `skill`, `q`), read as the route reads them: as a selector. */
+type OldFilters = { health?: string; tag?: string; skill?: string; q?: string };
+
+function query(over: Partial<ListOptions> & OldFilters = {}): ListOptions {
+  const { health, tag, skill, q, ...rest } = over;
+  const parsed = parseSelector(Object.fromEntries(Object.entries({ health, tag, skill, q }).filter(([, v]) => v !== undefined)));
+  if (!parsed.ok) throw new Error(parsed.faults.map((f) => f.message).join("; "));
+  return { sort: "name", order: "asc", limit: 100, offset: 0, selector: parsed.selector, ...rest };
+}
 
 export function listContract(ctx: ContractContext): void {
   describe("list", () => {
     beforeEach(async () => {
       await seed(ctx.store, FLEET);
     });
-    const ids = async (over: Partial<ListOptions> = {}) => (await ctx.store.listAgents(query(over))).rows.map((r) => r.id);
+    const ids = async (over: Partial<ListOptions> & OldFilters = {}) => (await ctx.store.listAgents(query(over))).rows.map((r) => r.id);
 
     it("returns whole rows, the total and the cursor of the snapshot", async () => {
       const r = await ctx.store.listAgents(query({ limit: 1 }));

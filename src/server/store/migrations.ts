@@ -162,6 +162,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("agents_card_refresh_at").on("agents").column("card_refresh_at").execute();
       },
     },
+    // Standing queries (docs/selectors.md): each event keeps the selector fields its agent had before
+    // the change, as JSON beside the payload. Nullable: events written before this have none, and a
+    // selector stream that meets one answers with a reset rather than a guessed `match`.
+    "0008_event_prior": {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable("events").addColumn("prior", "text").execute();
+      },
+    },
   };
 }
 

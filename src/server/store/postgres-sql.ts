@@ -107,7 +107,7 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
     ctes.push(
       `counter as (update event_counter set last_id = last_id + ${n} where one = 1 and ${matched} returning last_id)`,
       `notified as (select pg_notify(${p(channel, "::text")}, last_id::text) from counter)`,
-      `appended as (insert into events (id, type, agent_id, at, payload) select counter.last_id - ${n} + e.ord, e.type, e.agent_id, e.at, e.payload from counter, notified, unnest(${p(events.map((e) => e.type), "::text[]")}, ${p(events.map((e) => e.agentId), "::text[]")}, ${p(events.map((e) => e.at), "::bigint[]")}, ${p(events.map((e) => e.payload), "::text[]")}) with ordinality as e(type, agent_id, at, payload, ord) returning id)`,
+      `appended as (insert into events (id, type, agent_id, at, payload, prior) select counter.last_id - ${n} + e.ord, e.type, e.agent_id, e.at, e.payload, e.prior from counter, notified, unnest(${p(events.map((e) => e.type), "::text[]")}, ${p(events.map((e) => e.agentId), "::text[]")}, ${p(events.map((e) => e.at), "::bigint[]")}, ${p(events.map((e) => e.payload), "::text[]")}, ${p(events.map((e) => e.prior ?? null), "::text[]")}) with ordinality as e(type, agent_id, at, payload, prior, ord) returning id)`,
     );
     first = "(select min(id) from appended)";
   }

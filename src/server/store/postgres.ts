@@ -305,7 +305,7 @@ class PostgresStore implements Store {
       }
       if (outcome.applied !== 1) return { ok: false, reason: change.mutation.op === "insert" ? "exists" : "conflict" };
       const first = outcome.first;
-      return { ok: true, events: first === null ? [] : change.events.map((e, i) => ({ ...e, id: first + i })) };
+      return { ok: true, events: first === null ? [] : change.events.map((e, i) => ({ ...e, prior: e.prior ?? null, id: first + i })) };
     }
   }
 

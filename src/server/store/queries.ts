@@ -75,13 +75,20 @@ export const toReportCount = (r: Database["report_counts"]): ReportCount => ({
 
 /** Events after `after`, in id order; an empty filter list means no filter. */
 export function eventsAfter(db: Db, after: number, limit: number, filter: EventFilter = {}) {
-  let q = db.selectFrom("events").select(["id", "type", "agent_id", "at", "payload"]).where("id", ">", after);
+  let q = db.selectFrom("events").select(["id", "type", "agent_id", "at", "payload", "prior"]).where("id", ">", after);
   if (filter.types?.length) q = q.where("type", "in", [...filter.types]);
   if (filter.agentIds?.length) q = q.where("agent_id", "in", [...filter.agentIds]);
   return q.orderBy("id").limit(limit);
 }
 
-export const toEvent = (r: EventsTable): StoredEvent => ({ id: r.id, type: r.type as StoredEvent["type"], agentId: r.agent_id, at: r.at, payload: r.payload });
+export const toEvent = (r: EventsTable): StoredEvent => ({
+  id: Number(r.id),
+  type: r.type as StoredEvent["type"],
+  agentId: r.agent_id,
+  at: Number(r.at),
+  payload: r.payload,
+  prior: r.prior,
+});
 
 export const oldestEvent = (db: Db) => db.selectFrom("events").select((eb) => eb.fn.min("id").as("oldest"));
 

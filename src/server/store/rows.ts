@@ -3,10 +3,11 @@
  * tables both stores share, and the list query (filters, search, sort,
  * paging), built once with Kysely.
  */
-import { searchNeedle, searchText, termIndex } from "@agentmesh/client";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { HEALTH_STATUSES, TRUST_TIERS, type HealthStatus, type TrustTier } from "../../shared/agent.js";
+import { searchText, termIndex } from "@agentmesh/client";
 import { DERIVED_COLUMNS, FIELD_COLUMNS } from "./columns.js";
+import { selectorWhere } from "./selector-sql.js";
 import type { AgentCounts, AgentRow, ListOptions } from "./store.js";
 
 /** A field as a column holds it: JSON text for lists and objects; PostgreSQL may hand back a bigint as a string. */
@@ -21,6 +22,8 @@ export interface EventsTable {
   agent_id: string;
   at: number;
   payload: string;
+  /** The prior record (events/prior.ts) as JSON; null for a registration, and for events written before migration 0008. */
+  prior: string | null;
 }
 
 export interface HistoryColumns {
@@ -39,16 +42,15 @@ export interface Database {
   sessions: { id_hash: string; created_at: number; expires_at: number };
 }
 
-
 export function toTable(row: AgentRow): AgentTable {
   const t: Record<string, unknown> = {};
   for (const { name, kind } of FIELD_COLUMNS) {
     const value = row[name as keyof AgentRow];
     t[name] = kind === "json" && value !== null ? JSON.stringify(value) : value;
   }
-  const skillNames = row.skills.map((s) => s.name);
+  // The indexes the selector's SQL reads, built by the same functions `matches()` uses (shared/selector-match.ts).
   t.tags_index = termIndex(row.tags);
-  t.skills_index = termIndex(skillNames);
+  t.skills_index = termIndex(row.skills.map((s) => s.name));
   t.search_text = searchText(row);
   return t as AgentTable;
 }
@@ -64,35 +66,32 @@ export function fromTable(t: AgentTable): AgentRow {
   return row as unknown as AgentRow;
 }
 
-/** Escapes LIKE wildcards; both stores use `\` as the escape character. */
-export function likeEscape(text: string): string {
-  return text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+/** The filtered part of the list query, shared by the page and the total: the selector's WHERE clause (selector-sql.ts). */
+export function filteredAgents(db: Kysely<Database>, q: Pick<ListOptions, "selector">) {
+  return db.selectFrom("agents").where(selectorWhere(q.selector ?? {}));
 }
 
-/** `column LIKE '%escaped%' ESCAPE '\'`: SQLite has no default escape character, so it is named explicitly. */
-const contains = (column: "tags_index" | "skills_index" | "search_text", escaped: string) =>
-  sql<boolean>`${sql.ref(column)} like ${`%${escaped}%`} escape '\\'`;
-
-/** The filtered part of the list query, shared by the page and the total. */
-export function filteredAgents(db: Kysely<Database>, q: ListOptions) {
-  let query = db.selectFrom("agents");
-  if (q.health) query = query.where("health_status", "=", q.health);
-  if (q.tag) query = query.where(contains("tags_index", `|${likeEscape(q.tag)}|`));
-  if (q.skill) query = query.where(contains("skills_index", `|${likeEscape(q.skill)}|`));
-  if (q.q) query = query.where(contains("search_text", likeEscape(searchNeedle(q.q))));
-  return query;
-}
-
+/**
+ * One page in the list's order: the sort column, then id. With `after` (a
+ * continue token's last key) the page starts strictly after that row in the
+ * same order (keyset paging); otherwise at `offset`.
+ */
 export function listPageQuery(db: Kysely<Database>, q: ListOptions) {
-  return filteredAgents(db, q)
+  let query = filteredAgents(db, q);
+  const after = q.after;
+  if (after) {
+    const beyond = q.order === "asc" ? ">" : "<";
+    query = query.where((eb) => eb.or([eb(q.sort, beyond, after.key), eb.and([eb(q.sort, "=", after.key), eb("id", ">", after.id)])]));
+  }
+  return query
     .selectAll()
     .orderBy(q.sort, q.order)
     .orderBy("id", "asc")
     .limit(q.limit)
-    .offset(q.offset);
+    .offset(after ? 0 : q.offset);
 }
 
-export function listCountQuery(db: Kysely<Database>, q: ListOptions) {
+export function listCountQuery(db: Kysely<Database>, q: Pick<ListOptions, "selector">) {
   return filteredAgents(db, q).select((eb) => eb.fn.countAll<number>().as("n"));
 }
 

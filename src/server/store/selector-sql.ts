@@ -11,9 +11,14 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import { normalizeSelector, TIER_RANGES, type Selector } from "../../shared/selector.js";
-import { likeEscape, type Database } from "./rows.js";
+import type { Database } from "./rows.js";
 
 type Agents = ExpressionBuilder<Database, "agents">;
+
+/** Lower-cases and escapes LIKE wildcards; the statements name `\` as the escape character. */
+export function likeEscape(text: string): string {
+  return text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 /** `column LIKE '%needle%' ESCAPE '\'` on a lower-cased column; SQLite has no default escape character. */
 const contains = (column: "tags_index" | "skills_index" | "search_text", needle: string) =>

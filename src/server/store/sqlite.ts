@@ -304,8 +304,8 @@ class SqliteStore implements Store {
         "insert into report_counts (subject_id, reporter_id, window_start, count) values (?, ?, ?, ?) on conflict (subject_id, reporter_id) do update set window_start = excluded.window_start, count = excluded.count",
       ).run(c.subjectId, c.reporterId, c.windowStart, c.count);
     }
-    const insertEvent = this.stmt("insert into events (type, agent_id, at, payload) values (?, ?, ?, ?)");
-    const events = change.events.map((e) => ({ ...e, id: Number(insertEvent.run(e.type, e.agentId, e.at, e.payload).lastInsertRowid) }));
+    const insertEvent = this.stmt("insert into events (type, agent_id, at, payload, prior) values (?, ?, ?, ?, ?)");
+    const events = change.events.map((e) => ({ ...e, prior: e.prior ?? null, id: Number(insertEvent.run(e.type, e.agentId, e.at, e.payload, e.prior ?? null).lastInsertRowid) }));
     return { events, row };
   }
 

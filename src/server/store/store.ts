@@ -10,7 +10,8 @@
  * loser re-reads and decides again. Event ids are assigned by the store, strictly
  * increasing and gapless in commit order.
  */
-import type { CardHeld, HealthStatus, ListQuery, TrustTier } from "../../shared/agent.js";
+import type { CardHeld, HealthStatus, ListSort, TrustTier } from "../../shared/agent.js";
+import type { Selector } from "../../shared/selector.js";
 import type { RegistryFields } from "./columns.js";
 import type { EventType } from "../../shared/events.js";
 
@@ -35,6 +36,13 @@ export interface NewEvent {
   /** The event's JSON, serialised once; it becomes the SSE `data:` line unchanged. */
   payload: string;
   at: number;
+  /**
+   * The prior record (events/prior.ts) as JSON: the selector fields of the
+   * agent before the commit that differ from the event's snapshot, so a
+   * standing query can classify the event from the log alone. Null for a
+   * registration, and for events written before migration 0008.
+   */
+  prior?: string | null;
 }
 
 export interface StoredEvent extends NewEvent {
@@ -112,11 +120,15 @@ export type CommitResult =
   /** `exists`: insert of an id already held; `conflict`: the guard did not match (or the agent is gone). */
   | { ok: false; reason: "exists" | "conflict" };
 
-export interface ListOptions extends ListQuery {
-  sort: NonNullable<ListQuery["sort"]>;
-  order: NonNullable<ListQuery["order"]>;
+export interface ListOptions {
+  /** Which agents (absent or empty: all). */
+  selector?: Selector;
+  sort: ListSort;
+  order: "asc" | "desc";
   limit: number;
   offset: number;
+  /** Keyset paging: start strictly after this row in the list's order (sort column, then id); `offset` is then ignored. */
+  after?: { key: number | string; id: string };
 }
 
 export interface ListResult {
