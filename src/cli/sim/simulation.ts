@@ -5,15 +5,25 @@
  * its behaviour decides, or nothing while silent), and the fleet reports
  * invocation outcomes about its members at `rate` per second, so health and
  * trust move. Every request goes through the SDK.
+ *
+ * The agents also serve their A2A cards and health endpoints from this process
+ * (card-server.ts) and register with a probe pointing there, so the registry
+ * checks them for itself; some are cut off for a while (reach.ts) and stop
+ * answering probes while their heartbeats still say "healthy". A registry that
+ * does not take `probe` yet (a 400 naming it) gets the plain registrations.
  */
 import { AgentMeshClient } from "../../sdk/client.js";
 import { AgentMeshError } from "../../sdk/errors.js";
 import type { InvocationOutcome } from "../../shared/agent.js";
 import { cancellableSleep } from "../../sdk/backoff.js";
+import type { AgentCard } from "../../shared/agent.js";
+import type { ProbeSpec } from "../../shared/probe.js";
 import { INITIAL_BEHAVIOUR, invoke, nextBehaviour, type AgentBehaviour, type SimState } from "./behaviour.js";
+import { startCardServer, type CardServer } from "./card-server.js";
 import { fleet, type SimAgent } from "./cards.js";
 import { Pacer } from "./pacer.js";
 import { createRandom, type Random } from "./random.js";
+import { initialReach, nextReach, type Reach } from "./reach.js";
 
 export interface SimulationOptions {
   /** The registry's base URL. */
@@ -36,8 +46,20 @@ export interface SimulationOptions {
   maxInFlight?: number;
   /** Paces registrations under the server's per-address limit (default: a Pacer starting at 10/s). */
   pacer?: Pacer;
+  /** Serve cards and health endpoints on 127.0.0.1 and register each agent with a probe of them (default true). */
+  probes?: boolean;
   fetch?: typeof globalThis.fetch;
 }
+
+/**
+ * Probe settings for the simulated agents: the fastest the registry allows,
+ * so a cut-off agent is shown failing within about ten seconds and a
+ * recovered one within five.
+ */
+export const SIM_PROBE = { interval_ms: 5_000, timeout_ms: 2_000, failures: 2, successes: 1 } as const;
+
+/** `off` (not asked for), `on` (registered with probes) or `refused` (the registry refused `probe`: registered without). */
+export type ProbeMode = "off" | "on" | "refused";
 
 /** The counters, also what `agentmesh simulate --json` prints: snake_case, like the API. */
 export interface SimulationSummary {
@@ -63,6 +85,14 @@ export interface SimulationSummary {
   /** Failed requests by error code. */
   errors: Record<string, number>;
   elapsed_ms: number;
+  /** Whether the agents were registered with probes. */
+  probes: ProbeMode;
+  /** Where the agents' cards and health endpoints are served (null without probes). */
+  card_server: string | null;
+  /** Agents now not answering probes: cut off (still heartbeating) or silent. */
+  unreachable: number;
+  /** The agents' cut-offs that began, over the run. */
+  cuts: number;
 }
 
 export interface Simulation {
@@ -81,6 +111,8 @@ interface Member {
   client: AgentMeshClient;
   rnd: Random;
   behaviour: AgentBehaviour;
+  reach: Reach;
+  reachRnd: Random;
   registered: boolean;
   sleeper: ReturnType<typeof cancellableSleep> | null;
 }
@@ -93,6 +125,15 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
     while (next < items.length) await fn(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+/**
+ * A 400 that names `probe`: a registry without probes (`body.probe` is not a
+ * known field) or one that refuses this probe (e.g. a loopback URL it may not fetch).
+ */
+export function refusesProbe(err: unknown): boolean {
+  if (!(err instanceof AgentMeshError) || err.status !== 400) return false;
+  return (err.errors ?? []).some((e) => /^body\.probe\b/.test(e.field)) || /\bprobe\b/.test(err.detail);
 }
 
 export function runSimulation(options: SimulationOptions): Simulation {
@@ -118,6 +159,10 @@ export function runSimulation(options: SimulationOptions): Simulation {
     states: { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 },
     errors: {},
     elapsed_ms: 0,
+    probes: options.probes === false ? "off" : "on",
+    card_server: null,
+    unreachable: 0,
+    cuts: 0,
   };
   const pacer = options.pacer ?? new Pacer();
   const isRateLimited = (err: unknown): err is AgentMeshError => err instanceof AgentMeshError && err.code === "rate_limited";
@@ -136,9 +181,23 @@ export function runSimulation(options: SimulationOptions): Simulation {
     client: new AgentMeshClient({ url: options.url, registrationToken: options.registrationToken, fetch: options.fetch }),
     rnd: createRandom(seed).fork(`agent-${i}`),
     behaviour: INITIAL_BEHAVIOUR,
+    reachRnd: createRandom(seed).fork(`reach-${i}`),
+    reach: { reachable: true, ticks: 0 },
     registered: false,
     sleeper: null,
   }));
+  for (const [i, m] of members.entries()) {
+    m.reach = initialReach(i, m.reachRnd);
+    if (!m.reach.reachable) summary.cuts++;
+  }
+  /** A silent agent is down: it answers nothing. */
+  const reachable = (m: Member) => m.reach.reachable && m.behaviour.state !== "silent";
+  let cardServer: CardServer | null = null;
+  const probeOf = (m: Member): ProbeSpec | null => {
+    if (!cardServer || summary.probes !== "on") return null;
+    const id = m.sim.card.id;
+    return m.sim.card.protocol === "a2a" ? { kind: "a2a", url: cardServer.cardUrl(id), ...SIM_PROBE } : { kind: "http", url: cardServer.healthUrl(id), ...SIM_PROBE };
+  };
   let running = true;
   let inFlight = 0;
   const pending = new Set<Promise<unknown>>();
@@ -157,8 +216,9 @@ export function runSimulation(options: SimulationOptions): Simulation {
     for (let attempt = 0; running; ) {
       const turn = await pacer.turn();
       if (!running) return;
+      const probe = probeOf(m);
       try {
-        await m.client.register(m.sim.card);
+        await m.client.register(probe ? ({ ...m.sim.card, probe } as AgentCard) : m.sim.card);
         pacer.succeeded(turn);
         m.registered = true;
         summary.registered++;
@@ -167,6 +227,12 @@ export function runSimulation(options: SimulationOptions): Simulation {
         if (isRateLimited(err)) {
           pacer.refused(turn, err.retryAfterMs ?? 1000);
           summary.rate_limited++;
+          continue;
+        }
+        if (probe && refusesProbe(err)) {
+          // A registry without probes (or one that may not reach this machine): register plainly from now on.
+          pacer.succeeded(turn);
+          summary.probes = "refused";
           continue;
         }
         countError(err);
@@ -198,7 +264,12 @@ export function runSimulation(options: SimulationOptions): Simulation {
     let offlineAfterMs = 30_000;
     let keepState = true; // the first tick, and a heartbeat sent again after a 429
     while (running) {
-      if (!keepState) setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
+      if (!keepState) {
+        setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
+        const reach = nextReach(m.reach, m.sim.persona, m.reachRnd);
+        if (m.reach.reachable && !reach.reachable) summary.cuts++;
+        m.reach = reach;
+      }
       keepState = false;
       const b = m.behaviour;
       if (b.state !== "silent") {
@@ -264,6 +335,10 @@ export function runSimulation(options: SimulationOptions): Simulation {
   let lives: Promise<void>[] = [];
 
   const ready = (async () => {
+    if (summary.probes === "on") {
+      cardServer = await startCardServer(members.map((m) => ({ card: m.sim.card, reachable: () => reachable(m) })));
+      summary.card_server = cardServer.origin;
+    }
     await inBatches(members, REGISTER_CONCURRENCY, register);
     if (summary.registered === 0 && running) {
       const why = summary.failed_registrations[0];
@@ -313,6 +388,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
           },
         );
       }
+      await cardServer?.close();
       const final = snapshot();
       resolveDone(final);
       return final;
@@ -324,6 +400,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
     return {
       ...summary,
       states,
+      unreachable: members.filter((m) => m.registered && !reachable(m)).length,
       elapsed_ms: Date.now() - started,
       reports: { ...summary.reports },
       transitions: { ...summary.transitions },
