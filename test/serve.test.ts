@@ -1,14 +1,14 @@
 /**
  * `agentmesh serve` as a real process: start-up validation, the default SQLite
- * file, and graceful shutdown on SIGTERM. Uses the built CLI (`npm test` builds it).
+ * file, and graceful shutdown on SIGTERM. Uses the built CLI (built if stale).
  */
 import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BIN } from "./cli/support.js"; // and builds the CLI if it is stale
 import { tempDir, waitFor } from "./helpers.js";
 
-const BIN = join(import.meta.dirname, "..", "bin", "agentmesh.js");
 
 function run(args: string[], cwd: string, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });

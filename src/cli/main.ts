@@ -14,8 +14,9 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code !== null) process.exitCode = code;
-    if (code !== null) setTimeout(() => process.exit(code), 2000).unref();
+    process.exitCode = code;
+    // Whatever is still open (a socket in its close handshake) gets two seconds.
+    setTimeout(() => process.exit(code), 2000).unref();
   },
   (err) => {
     const command = /^[a-z]+$/.test(process.argv[2] ?? "") ? ` ${process.argv[2]}` : "";

@@ -34,7 +34,7 @@ Examples:
 
 // Each command's module is loaded only when it runs, so start-up stays quick (the
 // server's modules — Fastify, SQLite, PostgreSQL — are only needed by serve).
-const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number | null>> = {
+const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   serve: async (argv, io) => (await import("./commands/serve.js")).serveCommand(argv, io),
   events: async (argv, io) => (await import("./commands/events.js")).eventsCommand(argv, io),
   agents: async (argv, io) => (await import("./commands/agents.js")).agentsCommand(argv, io),
@@ -50,8 +50,8 @@ function version(): string {
   }
 }
 
-/** Runs one command line; resolves with the exit code, or null when the command keeps running (serve). */
-export async function main(argv: string[], io: Io = processIo()): Promise<number | null> {
+/** Runs one command line; resolves with the exit code (serve: once a signal has shut it down). */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     if (command === "help" && rest[0] && COMMANDS[rest[0]]) return COMMANDS[rest[0]](["--help"], io);

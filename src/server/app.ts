@@ -22,6 +22,7 @@ import { Hub } from "./events/hub.js";
 import { Tailer } from "./events/tailer.js";
 import { agentsRoutes } from "./http/agents-routes.js";
 import { allowedMethods } from "./http/allowed-methods.js";
+import { registerCors } from "./http/cors.js";
 import { addressKey, createAuth } from "./http/auth.js";
 import { eventsRoutes } from "./http/events-routes.js";
 import { errorHandler, problem, sendProblem } from "./http/problem.js";
@@ -160,6 +161,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     return payload;
   });
 
+  await registerCors(http, config);
   await http.register(helmet, SECURITY_HEADERS);
   await http.register(swagger, {
     openapi: {

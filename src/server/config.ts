@@ -72,9 +72,11 @@ export interface Config {
   probeConcurrency: number;
   /** Probes in flight at once against one host. */
   probePerHost: number;
+  /** Exact origins (`https://tools.example.com`) whose pages may call the API and the stream (http/cors.ts); empty: none. */
+  corsOrigins: string[];
 }
 
-type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses" | "cidrs";
+type Kind = "port" | "string" | "duration" | "delay" | "int" | "number" | "token" | "level" | "format" | "path" | "addresses" | "cidrs" | "origins";
 
 interface Setting {
   key: keyof Config;
@@ -159,6 +161,13 @@ export const SETTINGS: readonly Setting[] = [
   { key: "probeSuccesses", flag: "probe-successes", kind: "int", default: "2", help: "Successful probes in a row before a failing probe recovers (1 to 10)" },
   { key: "probeConcurrency", flag: "probe-concurrency", kind: "int", default: "64", help: "Probes in flight at once on this instance" },
   { key: "probePerHost", flag: "probe-per-host", kind: "int", default: "4", help: "Probes in flight at once against one host" },
+  {
+    key: "corsOrigins",
+    flag: "cors-origin",
+    kind: "origins",
+    default: "",
+    help: "Other origins whose pages may use the API and the stream (comma-separated, exact: https://tools.example.com); empty: none",
+  },
 ];
 
 export class ConfigError extends Error {
@@ -174,6 +183,20 @@ export class ConfigError extends Error {
 const LOG_FORMATS = ["auto", "json", "pretty"];
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const NAMED_RANGES = ["loopback", "linklocal", "uniquelocal"];
+
+/**
+ * An origin exactly as a browser sends it in `Origin`: http(s), host, and the
+ * port only when it is not the scheme's default; no path, no trailing slash, no
+ * wildcard. Anything else could never match a request, so it is refused at start-up.
+ */
+function isExactOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === text;
+  } catch {
+    return false;
+  }
+}
 
 /** An IP address, an IP/prefix range, or one of the named ranges proxy-addr knows. */
 function isAddressOrRange(text: string): boolean {
@@ -242,6 +265,12 @@ function convert(s: Setting, raw: string): unknown {
       } catch (err) {
         return fail(`has ${(err as Error).message}`);
       }
+    case "origins": {
+      const list = raw.split(",").map((a) => a.trim()).filter(Boolean);
+      const bad = list.find((o) => !isExactOrigin(o));
+      if (bad !== undefined) fail(`has ${JSON.stringify(bad)}, which is not an exact origin such as https://tools.example.com or http://127.0.0.1:5173 (scheme, host and port only; no wildcard, no path)`);
+      return [...new Set(list)];
+    }
   }
 }
 

@@ -28,6 +28,7 @@ export function createMetrics(deps: { hub: Hub; store: Pick<Store, "countAgents"
   counter("agentmesh_sse_slow_consumer_disconnects_total", "Streams dropped because their client read too slowly", () => hub.metrics.slowConsumerDisconnects);
   counter("agentmesh_sse_replays_total", "Streams opened with a resume point", () => hub.metrics.replays);
   counter("agentmesh_sse_resets_total", "Reset events sent (resume point too old or unknown)", () => hub.metrics.resets);
+  counter("agentmesh_sse_bookmarks_total", "Bookmarks sent (an id without data, to quiet streams whose position moved)", () => hub.metrics.bookmarks);
   counter("agentmesh_sse_streams_opened_total", "Event streams opened", () => hub.metrics.streamsOpened);
   const agents = new Gauge({
     name: "agentmesh_agents",

@@ -29,12 +29,11 @@ import { loadConfig } from "../../src/server/config.js";
 import { openStore } from "../../src/server/store/open.js";
 import type { Store } from "../../src/server/store/store.js";
 import { createSchema, type TestSchema } from "../scale/pg.js";
-import { card } from "../helpers.js";
+import { ADMIN, card } from "../helpers.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-const ADMIN = "admin-token-0123456789abcdef";
 /** The default `--rate-limit`: writes per client per second. */
 const RATE_LIMIT = 20;
 

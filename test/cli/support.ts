@@ -6,10 +6,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { ensureBuilt } from "../../scripts/ensure-built.mjs";
 import { waitFor } from "../helpers.js";
 
 export const BIN = join(import.meta.dirname, "..", "..", "bin", "agentmesh.js");
 const BUILT = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+
+// `npm test` has built already; a direct `vitest run` of one file may not have.
+// Here, while the file is loaded, so a build never eats into a test's timeout.
+ensureBuilt({ web: false, quiet: true });
 
 export interface CliProcess {
   child: ChildProcess;

@@ -1,33 +1,22 @@
 /** The agent detail page follows its agent live, to the end. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, type Browser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import { countRequests, openDashboard, PATIENCE } from "./support/dashboard.js";
 import { Beater, card, RegistryClient } from "./support/registry.js";
-import { startE2EServer, type E2EServer } from "./support/server.js";
+import { useServerAndBrowser } from "./support/suite.js";
 
-let server: E2EServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startE2EServer();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+const e2e = useServerAndBrowser();
 
 describe("agent detail page", () => {
   it("follows its agent: health, trust, card changes, and says when it is deregistered", async () => {
-    const client = new RegistryClient(server.url);
+    const client = new RegistryClient(e2e.server.url);
     const subject = await client.register(
       card("watched", { name: "Watched Agent", description: "Answers questions about invoices.", protocol: "a2a", skills: [{ name: "parse_invoice", description: "Invoice PDF to JSON" }] }),
     );
     const peers = await Promise.all(["peer-1", "peer-2", "peer-3"].map((id) => client.register(card(id))));
     const beater = await new Beater(client, "watched", subject.token).start();
     try {
-      const { page } = browser;
-      await openDashboard(page, `${server.url}/agents/watched`);
+      const { page } = e2e.browser;
+      await openDashboard(page, `${e2e.server.url}/agents/watched`);
       const detail = page.locator('[data-testid="agent-detail"]');
       await detail.waitFor({ timeout: PATIENCE });
       expect(await page.locator('[data-testid="agent-card"]').textContent()).toContain("Answers questions about invoices.");
@@ -62,17 +51,17 @@ describe("agent detail page", () => {
   });
 
   it("shows the agent's recent events at once from the history, then live ones on top, none twice", async () => {
-    const client = new RegistryClient(server.url);
+    const client = new RegistryClient(e2e.server.url);
     const subject = await client.register(card("storied", { name: "Storied" }));
     const other = await client.register(card("bystander"));
     await client.heartbeat("storied", subject.token, "degraded", "warming up");
     await client.patch("storied", subject.token, { version: "2.0.0" });
     await client.heartbeat("bystander", other.token);
 
-    const page = await browser.context.newPage();
+    const page = await e2e.browser.context.newPage();
     try {
       const histories = countRequests(page, "GET", "/api/v1/events/history");
-      await openDashboard(page, `${server.url}/agents/storied`);
+      await openDashboard(page, `${e2e.server.url}/agents/storied`);
       const entries = page.locator('[data-testid="agent-detail"] [data-testid="feed-entry"]');
       // Trust and health also move by themselves here (heartbeats, a short offline window): look for the events this test made.
       const made = (type: string) => page.locator(`[data-testid="agent-detail"] [data-testid="feed-entry"][data-type="${type}"]`);
@@ -95,8 +84,8 @@ describe("agent detail page", () => {
   });
 
   it("says plainly when the agent does not exist", async () => {
-    const { page } = browser;
-    await openDashboard(page, `${server.url}/agents/nobody-here`);
+    const { page } = e2e.browser;
+    await openDashboard(page, `${e2e.server.url}/agents/nobody-here`);
     await page.locator('[data-testid="agent-missing"]').waitFor({ timeout: PATIENCE });
     expect(await page.locator('[data-testid="agent-missing"]').textContent()).toContain("No agent nobody-here");
   });

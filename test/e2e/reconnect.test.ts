@@ -3,51 +3,41 @@
  * page reconnects by itself when the server is back, and what changed while it
  * was down shows up without a reload.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, type Browser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import { badgeOf, countRequests, openDashboard, PATIENCE, row, waitForStatus } from "./support/dashboard.js";
 import { Beater, card, RegistryClient } from "./support/registry.js";
-import { startE2EServer, startSibling, type E2EServer } from "./support/server.js";
+import { startSibling } from "./support/server.js";
+import { useServerAndBrowser } from "./support/suite.js";
 
-let server: E2EServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Slow health timings: only the changes this test makes should move badges.
-  server = await startE2EServer({ heartbeatInterval: "10s", offlineAfter: "60s" });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+// Slow health timings: only the changes this test makes should move badges.
+const e2e = useServerAndBrowser({ heartbeatInterval: "10s", offlineAfter: "60s" });
 
 describe("server restart", () => {
   it("shows reconnecting while the server is down and catches up without a reload when it is back", async () => {
-    const client = new RegistryClient(server.url);
+    const client = new RegistryClient(e2e.server.url);
     const stays = await client.register(card("stays"));
     const leaves = await client.register(card("leaves"));
     await client.heartbeat("stays", stays.token);
 
-    const { page } = browser;
-    await openDashboard(page, server.url);
+    const { page } = e2e.browser;
+    await openDashboard(page, e2e.server.url);
     await row(page, "leaves").waitFor({ timeout: PATIENCE });
     await page.evaluate(() => ((window as unknown as { marker: string }).marker = "same page"));
     const streams = countRequests(page, "GET", "/api/v1/events");
 
-    await server.stop();
+    await e2e.server.stop();
     await waitForStatus(page, "reconnecting");
     expect(await page.locator('[data-testid="connection"]').textContent()).toContain("reconnecting");
 
     // While the page's server is down, another instance on the same database changes things.
-    const sibling = await startSibling(server.dbFile, { heartbeatInterval: "10s", offlineAfter: "60s" });
+    const sibling = await startSibling(e2e.server.dbFile, { heartbeatInterval: "10s", offlineAfter: "60s" });
     const other = new RegistryClient(sibling.url);
     await other.register(card("arrived-while-down", { name: "Arrived while down" }));
     await other.heartbeat("stays", stays.token, "degraded", "disk almost full");
     await other.deregister("leaves", leaves.token);
     await sibling.close(50);
 
-    await server.restart();
+    await e2e.server.restart();
     await waitForStatus(page, "live", 30_000);
     await row(page, "arrived-while-down").waitFor({ timeout: PATIENCE });
     await row(page, "leaves").waitFor({ state: "detached", timeout: PATIENCE });

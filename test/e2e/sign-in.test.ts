@@ -1,30 +1,19 @@
 /** A registry that requires a read token: the dashboard signs in with a cookie, never a token in a URL. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, type Browser } from "./support/browser.js";
+import { describe, expect, it } from "vitest";
 import { PATIENCE, row, waitForStatus } from "./support/dashboard.js";
 import { card, RegistryClient } from "./support/registry.js";
-import { startE2EServer, type E2EServer } from "./support/server.js";
+import { useServerAndBrowser } from "./support/suite.js";
 
 const READ_TOKEN = "read-token-for-e2e-0123456789";
 
-let server: E2EServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startE2EServer({ readToken: READ_TOKEN });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+const e2e = useServerAndBrowser({ readToken: READ_TOKEN });
 
 describe("sign-in with a read token", () => {
   it("asks for the token, rejects a wrong one, then goes live on a session cookie", async () => {
-    const { page, context } = browser;
+    const { page, context } = e2e.browser;
     const urls: string[] = [];
     page.on("request", (r) => urls.push(r.url()));
-    await page.goto(server.url);
+    await page.goto(e2e.server.url);
     const input = page.locator("#read-token");
     await input.waitFor({ timeout: PATIENCE });
 
@@ -36,10 +25,10 @@ describe("sign-in with a read token", () => {
     await page.locator('button[type="submit"]').click();
     await waitForStatus(page, "live");
 
-    await new RegistryClient(server.url).register(card("behind-token"));
+    await new RegistryClient(e2e.server.url).register(card("behind-token"));
     await row(page, "behind-token").waitFor({ timeout: PATIENCE });
 
-    const cookie = (await context.cookies(server.url)).find((c) => c.name === "agentmesh_session");
+    const cookie = (await context.cookies(e2e.server.url)).find((c) => c.name === "agentmesh_session");
     expect(cookie?.httpOnly).toBe(true);
     expect(await page.evaluate(() => document.cookie)).not.toContain("agentmesh_session");
     expect(urls.filter((u) => u.includes(READ_TOKEN))).toEqual([]);

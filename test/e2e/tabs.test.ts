@@ -5,26 +5,15 @@
  * One tab (the leader) holds the stream and relays events to the others; when
  * it closes, another takes over from the last event it saw.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { launch, type Browser } from "./support/browser.js";
 import { countRequests, PATIENCE, row, waitForStatus } from "./support/dashboard.js";
 import { card, RegistryClient } from "./support/registry.js";
-import { startE2EServer, type E2EServer } from "./support/server.js";
+import { useServerAndBrowser } from "./support/suite.js";
 
 const TABS = 8;
 
-let server: E2EServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startE2EServer({ heartbeatInterval: "10s", offlineAfter: "60s" });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.destroy();
-});
+const e2e = useServerAndBrowser({ heartbeatInterval: "10s", offlineAfter: "60s" });
 
 const roleOf = (page: Page) => page.locator('[data-testid="connection"]').getAttribute("data-stream-role");
 const badge = (page: Page, id: string, status: string) => page.locator(`[data-agent-id="${id}"] [data-status="${status}"]`);
@@ -34,14 +23,14 @@ const feedIds = (page: Page) => page.locator('[data-testid="feed-entry"]').evalu
 
 describe("many tabs", () => {
   it("opens eight tabs on one stream, all live; when the leader closes another takes over with no gap and no duplicate", async () => {
-    const client = new RegistryClient(server.url);
+    const client = new RegistryClient(e2e.server.url);
     const watched = await client.register(card("watched"));
 
     const tabs: { page: Page; streams: ReturnType<typeof countRequests> }[] = [];
     for (let i = 0; i < TABS; i++) {
-      const page = i === 0 ? browser.page : await browser.context.newPage();
+      const page = i === 0 ? e2e.browser.page : await e2e.browser.context.newPage();
       const streams = countRequests(page, "GET", "/api/v1/events");
-      await page.goto(server.url);
+      await page.goto(e2e.server.url);
       // Without sharing, the seventh tab's list request waits behind six open streams and this times out.
       await waitForStatus(page, "live");
       await row(page, "watched").waitFor({ timeout: PATIENCE });

@@ -3,15 +3,15 @@
  * schema: what the scale-out tests run against. Each instance listens on a
  * free port (`--port 0`) and reports its URL in its start-up log line.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { ensureBuilt } from "../../scripts/ensure-built.mjs";
+import { ADMIN } from "../helpers.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const ADMIN = "admin-token-0123456789abcdef";
 
 export interface Instance {
   url: string;
@@ -25,38 +25,10 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-let built: Promise<void> | null = null;
-
-/** `npm test` builds first; a direct `vitest run` of these files builds here if dist/ is older than src/ (one build at a time across workers). */
-export function ensureServerBuilt(): Promise<void> {
-  built ??= (async () => {
-    const target = join(ROOT, "dist", "cli", "main.js");
-    const fresh = () => existsSync(target) && statSync(target).mtimeMs >= newest(join(ROOT, "src"));
-    if (fresh()) return;
-    const lock = join(tmpdir(), "agentmesh-build.lock");
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmdirSync(lock);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    try {
-      if (!fresh()) spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "ignore" });
-    } finally {
-      rmdirSync(lock);
-    }
-    if (!existsSync(target)) throw new Error("the server is not built: run npm run build:server");
-  })();
-  return built;
+/** `npm test` builds first; a direct `vitest run` of these files builds here if dist/ is stale (scripts/ensure-built.mjs, one build at a time across workers). */
+export async function ensureServerBuilt(): Promise<void> {
+  ensureBuilt({ web: false, quiet: true });
+  if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("the server is not built: run npm run build:server");
 }
 
 export async function startInstance(database: string, flags: Record<string, string> = {}): Promise<Instance> {

@@ -16,8 +16,8 @@ import type { Subscriber } from "./subscriber.js";
 export interface FlushOptions {
   /** The live streams (the set may change between slices). */
   live: Set<Subscriber>;
-  /** Hands `sub` one chunk holding `frames` event frames, the last of them `last`. */
-  deliver(sub: Subscriber, bytes: Buffer, frames: number, last: number, now: number): void;
+  /** Hands `sub` one chunk holding `frames` event frames, the last of them event `sent`; the stream has then seen the log up to `last`. */
+  deliver(sub: Subscriber, bytes: Buffer, frames: number, sent: number, last: number, now: number): void;
   /** Least time between two flushes (0: the next turn of the event loop). */
   intervalMs: number;
   /** Streams written per turn of the event loop. */
@@ -27,6 +27,8 @@ export interface FlushOptions {
 interface Frames {
   bytes: Buffer;
   count: number;
+  /** Id of the last frame. */
+  sent: number;
 }
 
 interface InFlight {
@@ -112,7 +114,7 @@ export class Flusher {
       } else {
         out = framesFor(sub, f.batch.filter((e) => e.id > sub.lastId));
       }
-      if (out) this.opts.deliver(sub, out.bytes, out.count, f.last, now);
+      if (out) this.opts.deliver(sub, out.bytes, out.count, out.sent, f.last, now);
       else sub.lastId = f.last;
     }
     setImmediate(this.nextSlice);
@@ -124,6 +126,11 @@ export class Flusher {
 /** The chunk holding the frames of `entries` that `sub` wants, or null if none. */
 function framesFor(sub: Subscriber, entries: Entry[]): Frames | null {
   const frames: Buffer[] = [];
-  for (const e of entries) if (sub.wants(e)) frames.push(e.frame);
-  return frames.length ? { bytes: chunk(frames), count: frames.length } : null;
+  let sent = 0;
+  for (const e of entries) {
+    if (!sub.wants(e)) continue;
+    frames.push(e.frame);
+    sent = e.id;
+  }
+  return frames.length ? { bytes: chunk(frames), count: frames.length, sent } : null;
 }

@@ -38,6 +38,16 @@ export const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
 export const KEEPALIVE_CHUNK = chunk(Buffer.from(": keep-alive\n\n"));
 
+/**
+ * A bookmark: an `id:` line and no data. A WHATWG EventSource sets its last
+ * event id from it and dispatches nothing (an empty data buffer is not an
+ * event), so a quiet filtered stream's `Last-Event-ID` follows the log instead
+ * of pointing at history that gets pruned.
+ */
+export function bookmarkChunk(id: number): Buffer {
+  return chunk(Buffer.from(`id: ${id}\n\n`));
+}
+
 /** `retry:` with ±20 % jitter per connection, so a restart does not make every client reconnect at once. */
 export function jitteredRetry(baseMs: number, random: () => number = Math.random): number {
   return Math.round(baseMs * (0.8 + 0.4 * random()));

@@ -1,6 +1,7 @@
 /**
  * The hub with in-memory sinks: batching, shared buffers, filters, the
- * replay/live boundary, slow consumers, and one keep-alive timer (fake timers).
+ * replay/live boundary, slow consumers, one keep-alive timer and the
+ * bookmarks it sends (fake timers).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EventFilter, StoredEvent } from "../store/store.js";
@@ -203,7 +204,9 @@ describe("hub", () => {
     const gaps = writesAt.map((t, i) => t - (writesAt[i - 1] ?? 0));
     expect(writesAt.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(1000);
-    expect(quiet.writes.map(String).every((w) => w.includes("keep-alive"))).toBe(true);
+    // Quiet, not idle: a keep-alive comment, or a bookmark where the log moved on (the events for "a").
+    expect(quiet.writes.map(String).every((w) => w.includes("keep-alive") || /^\w+\r\nid: \d+\n\n\r\n$/.test(w))).toBe(true);
+    expect(quiet.frames()).toEqual([]);
   });
 
   it("counts per client, forgets removed subscribers, and shuts down with a retry hint and no timer left", async () => {
@@ -219,7 +222,7 @@ describe("hub", () => {
     await vi.runAllTimersAsync();
     await done;
     expect(subs.slice(1).every((s) => s.sink.ended && s.sink.endRetry! >= 1000 && s.sink.endRetry! <= 3000)).toBe(true);
-    expect(hub.inspect()).toEqual({ subscribers: 0, live: 0, clients: 0, keepaliveTimer: false, window: 0 });
+    expect(hub.inspect()).toEqual({ subscribers: 0, live: 0, clients: 0, keepaliveTimer: false, window: 0, behind: 0, oldestHeld: null });
     expect(vi.getTimerCount()).toBe(0);
   });
 });
@@ -294,5 +297,88 @@ describe("replay window bounds", () => {
     const s = new MemorySink();
     await hub.subscribe(s, {}, 0).ready;
     expect(s.frames().map((f) => f.id)).toEqual(log.map((e) => e.id));
+  });
+});
+
+describe("bookmarks", () => {
+  const BOOKMARK = (id: number) => `${(`id: ${id}\n\n`).length.toString(16)}\r\nid: ${id}\n\n\r\n`;
+  const KEEPALIVE = "e\r\n: keep-alive\n\n\r\n";
+
+  it("a quiet filtered stream whose position moved gets one bookmark (an id, no data) instead of a keep-alive", async () => {
+    vi.useFakeTimers();
+    const hub = makeHub();
+    const quiet = new MemorySink();
+    hub.subscribe(quiet, { agentIds: ["b"] });
+    hub.startKeepalive();
+    hub.publish([ev(1, "a"), ev(2, "a", "agent_health_changed")]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(quiet.writes).toEqual([]);
+    expect(hub.inspect().behind).toBe(1);
+    await vi.advanceTimersByTimeAsync(3000);
+    // The first quiet tick moves the client to 2; nothing moved after, so keep-alives follow.
+    const writes = quiet.writes.map(String);
+    expect(writes.length).toBeGreaterThanOrEqual(3);
+    expect(writes).toEqual([BOOKMARK(2), ...writes.slice(1).map(() => KEEPALIVE)]);
+    expect(quiet.frames()).toEqual([]);
+    expect(hub.metrics.bookmarks).toBe(1);
+    expect(hub.inspect()).toMatchObject({ behind: 0, oldestHeld: 2 });
+  });
+
+  it("a stream whose client holds its position gets keep-alives only: after its own event, after a resume, after a reset", async () => {
+    vi.useFakeTimers();
+    const log = [ev(1, "a"), ev(2, "b")];
+    const hub = makeHub(log);
+    hub.startAt(2);
+    const own = new MemorySink();
+    hub.subscribe(own, { agentIds: ["a"] });
+    const resumed = new MemorySink();
+    await hub.subscribe(resumed, {}, 2).ready;
+    const reset = new MemorySink();
+    await hub.subscribe(reset, {}, 99).ready; // unknown id: a reset, whose id is the head
+    hub.startKeepalive();
+    log.push(ev(3, "a"));
+    hub.publish([ev(3, "a")]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(own.frames().map((f) => f.id)).toEqual([3]);
+    own.writes.length = 0;
+    resumed.writes.length = 0;
+    reset.writes.length = 0;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(own.writes.map(String)).toEqual([KEEPALIVE]);
+    expect(resumed.writes.map(String)).toEqual([KEEPALIVE]); // it got event 3
+    expect(reset.writes.map(String)).toEqual([KEEPALIVE]);
+    expect(hub.metrics.bookmarks).toBe(0);
+  });
+
+  it("carries the id of the last event it skipped, not the last one it was sent, and streams at one position share the bytes", async () => {
+    vi.useFakeTimers();
+    const hub = makeHub();
+    const sinks = [new MemorySink(), new MemorySink()];
+    for (const s of sinks) hub.subscribe(s, { types: ["agent_registered"] });
+    hub.startKeepalive();
+    hub.publish([ev(1, "a", "agent_registered"), ev(2, "a"), ev(3, "b")]);
+    await vi.advanceTimersByTimeAsync(0);
+    for (const s of sinks) expect(s.frames()).toEqual([{ id: 1, type: "agent_registered" }]);
+    await vi.advanceTimersByTimeAsync(1000);
+    for (const s of sinks) expect(s.writes.slice(1).map(String)).toEqual([BOOKMARK(3)]);
+    expect(sinks[0].writes[1]).toBe(sinks[1].writes[1]);
+  });
+
+  it("is not sent to a stream still catching up, nor to a busy one", async () => {
+    vi.useFakeTimers();
+    const hub = makeHub();
+    const busy = new MemorySink();
+    hub.subscribe(busy, { agentIds: ["a"] });
+    const held = new MemorySink();
+    held.queued = 10; // bytes still queued: not silent
+    hub.subscribe(held, { agentIds: ["b"] });
+    hub.startKeepalive();
+    for (let id = 1; id <= 20; id++) {
+      hub.publish([ev(id, "a")]);
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    expect(busy.writes.map(String).filter((w) => !w.includes("event:"))).toEqual([]);
+    expect(held.writes).toEqual([]);
+    expect(hub.metrics.bookmarks).toBe(0);
   });
 });

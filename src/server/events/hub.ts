@@ -19,13 +19,19 @@
  *   queued, so no stream is silent longer than `keepaliveMs`, and busy streams
  *   get none: under load there is no burst of keep-alive writes for an event to
  *   wait behind.
+ * - Bookmarks: a quiet live stream whose position in the log has moved past
+ *   the last id its client holds (a filter that matched nothing lately) gets a
+ *   bookmark instead of the keep-alive comment: an `id:` line without data,
+ *   which moves the client's Last-Event-ID without firing an event. So a
+ *   stream quiet for hours resumes from near the head, not from a point the
+ *   log has pruned since (which would cost it a needless `reset`).
  */
 import type { ResetEvent } from "../../shared/events.js";
 import type { EventFilter, Store, StoredEvent } from "../store/store.js";
 import { Backpressure } from "./backpressure.js";
 import { Flusher } from "./flush.js";
 import { catchUp, type CatchUpHost } from "./catch-up.js";
-import { KEEPALIVE_CHUNK, chunk, eventFrame, resetFrame } from "./frame.js";
+import { KEEPALIVE_CHUNK, bookmarkChunk, chunk, eventFrame, resetFrame } from "./frame.js";
 import { ReplayWindow, type Entry } from "./replay-window.js";
 import { judgeResume } from "./resume-rule.js";
 import { Subscriber, type Sink } from "./subscriber.js";
@@ -38,6 +44,7 @@ export interface HubMetrics {
   slowConsumerDisconnects: number;
   replays: number;
   resets: number;
+  bookmarks: number;
   streamsOpened: number;
 }
 
@@ -67,7 +74,7 @@ export interface HubOptions {
 const KEEPALIVE_TICKS = 4;
 
 export class Hub {
-  readonly metrics: HubMetrics = { published: 0, delivered: 0, slowConsumerDisconnects: 0, replays: 0, resets: 0, streamsOpened: 0 };
+  readonly metrics: HubMetrics = { published: 0, delivered: 0, slowConsumerDisconnects: 0, replays: 0, resets: 0, bookmarks: 0, streamsOpened: 0 };
   private readonly all = new Set<Subscriber>();
   private readonly live = new Set<Subscriber>();
   private readonly perClient = new Map<string, number>();
@@ -84,7 +91,7 @@ export class Hub {
     this.window = new ReplayWindow(opts.windowSize ?? 10_000, opts.windowMaxBytes ?? 16 * 1024 * 1024);
     this.flusher = new Flusher({
       live: this.live,
-      deliver: (sub, bytes, frames, last, now) => this.deliver(sub, bytes, frames, last, now),
+      deliver: (sub, bytes, frames, sent, last, now) => this.deliver(sub, bytes, frames, sent, last, now),
       intervalMs: opts.flushIntervalMs ?? 0,
       slice: opts.flushSlice ?? 500,
     });
@@ -124,6 +131,8 @@ export class Hub {
    * Every keepaliveMs / KEEPALIVE_TICKS, a comment to each stream nothing was
    * written to for the rest of the interval: the longest silence is keepaliveMs.
    * A stream with bytes still queued is not silent (and would only queue more).
+   * A live stream whose client holds an id older than its position gets a
+   * bookmark instead (one Buffer per position per tick, shared).
    */
   startKeepalive(): void {
     if (this.keepalive) return;
@@ -131,7 +140,19 @@ export class Hub {
     this.keepalive = setInterval(() => {
       const now = performance.now();
       const quietSince = now - (this.opts.keepaliveMs - every);
-      for (const sub of this.all) if (sub.lastWriteAt <= quietSince && sub.sink.buffered() === 0) this.write(sub, KEEPALIVE_CHUNK, 0, now);
+      const bookmarks = new Map<number, Buffer>();
+      for (const sub of this.all) {
+        if (sub.lastWriteAt > quietSince || sub.sink.buffered() !== 0) continue;
+        if (!sub.live || sub.lastId <= sub.sentId) {
+          this.write(sub, KEEPALIVE_CHUNK, 0, now);
+          continue;
+        }
+        let bytes = bookmarks.get(sub.lastId);
+        if (!bytes) bookmarks.set(sub.lastId, (bytes = bookmarkChunk(sub.lastId)));
+        sub.sentId = sub.lastId;
+        this.metrics.bookmarks++;
+        this.write(sub, bytes, 0, now);
+      }
     }, every);
     this.keepalive.unref();
   }
@@ -176,10 +197,11 @@ export class Hub {
    * gets any). So a burst is never a reason to drop a reader, and a socket
    * never holds more than the limit plus one frame.
    */
-  private deliver(sub: Subscriber, bytes: Buffer, frames: number, last: number, now: number): void {
+  private deliver(sub: Subscriber, bytes: Buffer, frames: number, sent: number, last: number, now: number): void {
     if (sub.closed) return;
     if (sub.sink.buffered() + bytes.length > this.opts.maxBufferedBytes) return this.hold(sub);
     sub.lastId = last;
+    sub.sentId = sent;
     this.write(sub, bytes, frames, now);
   }
 
@@ -215,6 +237,8 @@ export class Hub {
       return { subscriber: sub, ready: Promise.resolve() };
     }
     this.metrics.replays++;
+    // The client holds the id it resumes from (a fresh client holds none: 0).
+    sub.sentId = resumeFrom;
     return { subscriber: sub, ready: this.guarded(sub, () => this.resume(sub, resumeFrom)) };
   }
 
@@ -245,6 +269,7 @@ export class Hub {
     this.metrics.resets++;
     // Live now, so a reset that takes the queue over the limit holds the stream like any live write.
     this.goLive(sub, this.lastId);
+    sub.sentId = this.lastId;
     this.write(sub, chunk(resetFrame({ type: "reset", cursor: this.lastId, reason, requested })), 1);
   }
 
@@ -289,8 +314,19 @@ export class Hub {
     this.backpressure.close();
   }
 
-  /** For tests and /metrics: the subscriber and timer state. */
+  /**
+   * For tests and /metrics: the subscriber and timer state. `behind`: the live
+   * streams whose client holds an id older than their position (due a bookmark
+   * when quiet); `oldestHeld`: the oldest id a live stream's client holds (where
+   * the furthest-back reconnect would resume), null with no live stream.
+   */
   inspect() {
-    return { subscribers: this.all.size, live: this.live.size, clients: this.perClient.size, keepaliveTimer: this.keepalive !== null, window: this.window.size };
+    let behind = 0;
+    let oldestHeld: number | null = null;
+    for (const sub of this.live) {
+      if (sub.lastId > sub.sentId) behind++;
+      oldestHeld = Math.min(oldestHeld ?? sub.sentId, sub.sentId);
+    }
+    return { subscribers: this.all.size, live: this.live.size, clients: this.perClient.size, keepaliveTimer: this.keepalive !== null, window: this.window.size, behind, oldestHeld };
   }
 }

@@ -26,8 +26,14 @@ export interface Sink {
 }
 
 export class Subscriber {
-  /** Last event id this subscriber was sent (or chose to skip to). */
+  /** Where this stream is in the log: every event up to here it wants has been written to it (the rest it skipped). */
   lastId = 0;
+  /**
+   * The last id the client holds (a lower bound): the id of the last event,
+   * reset or bookmark frame written to it, or its resume point. When `lastId`
+   * is past it on a quiet stream, the keep-alive becomes a bookmark (hub.ts).
+   */
+  sentId = 0;
   /** When the hub last wrote to this stream (performance.now()). */
   lastWriteAt = 0;
   /** Receives events as they are flushed; false while catching up. */

@@ -12,6 +12,7 @@ import type { Hub } from "../events/hub.js";
 import { judgeResume } from "../events/resume-rule.js";
 import type { Store } from "../store/store.js";
 import { clientAddress, readingSession, requireRead } from "./auth.js";
+import { corsHeadLines } from "./cors.js";
 import { SESSION_RECHECK_MS, type Sessions } from "./sessions.js";
 import { SSE_HEADERS, SocketSink, framingFor } from "./sse-sink.js";
 
@@ -97,11 +98,11 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
       if (hub.isClosing || hub.size >= config.maxStreams || hub.countFor(client) >= config.maxStreamsPerClient) {
         // A 200 that tells the client to come back later: a browser's EventSource
         // would give up for good on a 503, this makes it retry after the hint.
-        sink.open("", retryFrame(jitteredRetry(BACK_OFF_MS), hub.isClosing ? "server shutting down" : "over capacity, retry later"));
+        sink.open(corsHeadLines(reply.getHeaders()), retryFrame(jitteredRetry(BACK_OFF_MS), hub.isClosing ? "server shutting down" : "over capacity, retry later"));
         sink.end();
         return;
       }
-      sink.open("", retryFrame(jitteredRetry(RETRY_MS), "connected"));
+      sink.open(corsHeadLines(reply.getHeaders()), retryFrame(jitteredRetry(RETRY_MS), "connected"));
       const { subscriber, ready } = hub.subscribe(sink, filter, resume);
       // A stream let in by a dashboard session ends with it (sign-out, expiry); while the store is away it stays.
       const session = sessions ? readingSession(request, config) : undefined;

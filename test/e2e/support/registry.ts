@@ -3,6 +3,7 @@
  * script: register, heartbeat, report, patch, deregister, all over plain HTTP.
  */
 import type { Agent, AgentCard, AgentPatch, RegisterResponse, ReportedStatus } from "../../../src/shared/agent.js";
+import { card as baseCard } from "../../helpers.js";
 
 export interface Registered {
   agent: Agent;
@@ -48,18 +49,9 @@ export class RegistryClient {
   }
 }
 
+/** The tests' card (test/helpers.ts), named by its id so the dashboard shows what a test looks for. */
 export function card(id: string, extra: Partial<AgentCard> = {}): AgentCard {
-  return {
-    id,
-    name: extra.name ?? id,
-    version: "1.0.0",
-    description: `Test agent ${id}`,
-    endpoint: `http://127.0.0.1:9/${id}`,
-    protocol: "http",
-    skills: [{ name: "echo", description: "Echoes its input", tags: ["test"] }],
-    tags: ["e2e"],
-    ...extra,
-  };
+  return baseCard(id, { name: id, ...extra });
 }
 
 /** Heartbeats for one agent on a timer (like a real agent), with a status that can change. */
