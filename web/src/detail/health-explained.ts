@@ -1,0 +1,26 @@
+/**
+ * Why an agent has the health it has, from what the page holds: the
+ * registry's own sentence (`health_reason`), the probe summary, and the
+ * latest point of the health history with its cause. Pure, so the cases are
+ * tested without a browser.
+ */
+import type { Agent } from "../../../src/shared/agent";
+import { healthReasonOf, probeOf, type AgentProbe, type HealthPointView, type HealthView } from "../api/probe-view";
+import { describeCause } from "../format/probe";
+
+export interface HealthExplanation {
+  /** The registry's reason, e.g. "heartbeat says healthy; probe failing since …" (null from a registry without reasons). */
+  reason: string | null;
+  probe: AgentProbe | null;
+  /** The latest health change and its cause in words (null before any change, or when the registry does not say). */
+  latest: { point: HealthPointView; cause: string | null } | null;
+}
+
+export function explainHealth(agent: Agent, health: HealthView | undefined): HealthExplanation {
+  const point = health?.history.at(-1);
+  return {
+    reason: healthReasonOf(agent) ?? health?.health_reason ?? null,
+    probe: probeOf(agent),
+    latest: point ? { point, cause: describeCause(point) } : null,
+  };
+}
