@@ -25,7 +25,7 @@ export function ProbeResults({ probe }: { probe: ProbeHealth }) {
               <span className="w-16 shrink-0 font-mono text-muted tabular-nums">{clockTime(r.at)}</span>
               <span aria-hidden className={`inline-block size-1.5 shrink-0 rounded-[1px] ${r.ok ? "bg-emerald-400" : "bg-rose-500"}`} />
               <span className={r.ok ? "text-emerald-300" : "text-rose-300"}>{r.ok ? "ok" : "failed"}</span>
-              <span className="min-w-0 truncate text-zinc-400" title={describeProbeResult(r)}>
+              <span className="min-w-0 [overflow-wrap:anywhere] text-zinc-400 sm:truncate" title={describeProbeResult(r)}>
                 {describeProbeResult(r)}
               </span>
             </li>
