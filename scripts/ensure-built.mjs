@@ -1,9 +1,11 @@
-// The one place that knows whether the build is fresh: builds the server (tsc →
-// dist/) and the dashboard (vite → web/dist/) only when a source file is newer
-// than the last build, so `npm start`, `npm test`, the benchmarks and the tests
-// that run the built CLI or the dashboard are quick after the first run and never
-// run stale code. Several test workers may ask at once: a lock directory makes
-// them build one at a time, and each looks again once it holds the lock.
+// The one place that knows whether the build is fresh: builds the client package
+// (tsc → packages/client/dist/), the server (tsc → dist/, which type-checks
+// against the client's declarations) and the dashboard (vite → web/dist/), each
+// only when a source file is newer than its last build, so `npm start`,
+// `npm test`, the benchmarks and the tests that run the built CLI or the
+// dashboard are quick after the first run and never run stale code. Several test
+// workers may ask at once: a lock directory makes them build one at a time, and
+// each looks again once it holds the lock.
 import { execSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -12,6 +14,7 @@ import { fileURLToPath } from "node:url";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const LOCK = join(root, "node_modules", ".agentmesh-build.lock");
 const STALE_LOCK_MS = 120_000;
+const CLIENT = join(root, "packages", "client");
 
 /** The newest modification time below `path` (0 when it does not exist), leaving out node_modules and dist. */
 export function newest(path) {
@@ -30,16 +33,26 @@ function stamp(path) {
   return existsSync(path) ? statSync(path).mtimeMs : -1;
 }
 
-/** dist/ is at least as new as src/ and the tsconfig files. */
+function clientSources() {
+  return Math.max(newest(join(CLIENT, "src")), stamp(join(CLIENT, "tsconfig.json")), stamp(join(CLIENT, "package.json")));
+}
+
+/** packages/client/dist/ is at least as new as the client's sources; true when there is no client package. */
+export function clientFresh() {
+  if (!existsSync(join(CLIENT, "src"))) return true;
+  return stamp(join(CLIENT, "dist", "index.js")) >= clientSources();
+}
+
+/** dist/ is at least as new as src/, the client's sources and the tsconfig files. */
 export function serverFresh() {
-  const sources = Math.max(newest(join(root, "src")), stamp(join(root, "tsconfig.json")), stamp(join(root, "tsconfig.build.json")));
+  const sources = Math.max(clientSources(), newest(join(root, "src")), stamp(join(root, "tsconfig.json")), stamp(join(root, "tsconfig.build.json")));
   return stamp(join(root, "dist", "cli", "main.js")) >= sources;
 }
 
-/** web/dist/ is at least as new as web/ and src/shared/ (the dashboard imports it); true when there is no dashboard. */
+/** web/dist/ is at least as new as web/, src/shared/ and the client (the dashboard imports both); true when there is no dashboard. */
 export function webFresh() {
   if (!existsSync(join(root, "web", "index.html"))) return true;
-  const sources = Math.max(newest(join(root, "web")), newest(join(root, "src", "shared")));
+  const sources = Math.max(newest(join(root, "web")), newest(join(root, "src", "shared")), clientSources());
   return stamp(join(root, "web", "dist", "index.html")) >= sources;
 }
 
@@ -65,12 +78,18 @@ function withLock(fn) {
   }
 }
 
-/** Builds what is stale (the server, the dashboard, or both); `quiet` keeps the tools' output off the terminal. */
+/** Builds what is stale (the client and server, the dashboard, or all); `quiet` keeps the tools' output off the terminal. */
 export function ensureBuilt({ server = true, web = true, quiet = false } = {}) {
-  const needed = () => (server && !serverFresh()) || (web && !webFresh());
+  const needed = () => (server && !clientFresh()) || (server && !serverFresh()) || (web && !webFresh());
   if (!needed()) return;
   const run = (cmd) => execSync(cmd, { cwd: root, stdio: quiet ? "ignore" : "inherit" });
   withLock(() => {
+    // The dashboard bundles the client from its sources; only the server needs its build.
+    if (server && !clientFresh()) {
+      if (!quiet) console.error("building the client package (tsc)…");
+      rmSync(join(CLIENT, "dist"), { recursive: true, force: true });
+      run("npx tsc -p packages/client/tsconfig.json");
+    }
     if (server && !serverFresh()) {
       if (!quiet) console.error("building the server (tsc)…");
       // From scratch: tsc never deletes the output of a file that was removed or excluded since.

@@ -1,6 +1,6 @@
 /** The one line the CLI prints for a refused token says what to do. */
 import { describe, expect, it } from "vitest";
-import { AgentMeshError } from "../sdk/errors.js";
+import { AgentMeshError } from "@agentmesh/client";
 import { attachDashValues, describeError, durationOption, intOption, parse, UsageError } from "./args.js";
 
 const unauthorized = (detail: string) => new AgentMeshError({ status: 401, code: "unauthorized", detail });

@@ -5,7 +5,7 @@
  * also reads), `--no-color` and `--help`.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { AgentMeshError } from "../sdk/errors.js";
+import { AgentMeshError } from "@agentmesh/client";
 import { DURATION_EXAMPLES, MAX_TIMER_MS, parseDuration } from "../shared/duration.js";
 
 export const DEFAULT_URL = "http://127.0.0.1:8000";

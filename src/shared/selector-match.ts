@@ -14,6 +14,7 @@
  * on lower-cased text, including Unicode's quirks (`"İ"` lowers to `"i̇"`, a
  * final `Σ` to `ς`).
  */
+import { searchText, termIndex } from "@agentmesh/client";
 import { normalizeSelector, TIER_RANGES, type Selector } from "./selector-grammar.js";
 
 /** What of an agent a selector reads: an `Agent` snapshot has all of it. */
@@ -47,20 +48,8 @@ export function subjectOf(agent: SelectorSubject): SelectorSubject {
   };
 }
 
-/**
- * The `|a|b|` index the stores keep of tags and of skill names: lower-cased,
- * so `|x|` is in it exactly when a value lowers to x.
- */
-export function termIndex(values: readonly string[]): string {
-  return `|${values.map((v) => v.toLowerCase()).join("|")}|`;
-}
-
-/** The text `q` searches, as the stores keep it: id, name, description, provider, tags, skill names and skill tags, one per line, lower-cased. */
-export function searchText(agent: SelectorSubject): string {
-  const skillNames = agent.skills.map((s) => s.name);
-  const parts = [agent.id, agent.name, agent.description, agent.provider ?? "", ...agent.tags, ...skillNames, ...agent.skills.flatMap((s) => s.tags ?? [])];
-  return parts.join("\n").toLowerCase();
-}
+// The text index and search text the stores keep: one definition, in the client package.
+export { searchText, termIndex } from "@agentmesh/client";
 
 type Predicate = (agent: SelectorSubject) => boolean;
 

@@ -86,6 +86,14 @@ describe("the packed tarball", () => {
     expect(dangling).toEqual([]);
   });
 
+  it("carries the client package it depends on (bundled), so it installs before @agentmesh/client is on the registry", () => {
+    expect(pkg.bundleDependencies).toContain("@agentmesh/client");
+    expect(shipped.has("node_modules/@agentmesh/client/package.json")).toBe(true);
+    expect(shipped.has("node_modules/@agentmesh/client/dist/index.js")).toBe(true);
+    expect(shipped.has("node_modules/@agentmesh/client/dist/index.d.ts")).toBe(true);
+    expect([...shipped].filter((f) => f.startsWith("node_modules/@agentmesh/client/src/"))).toEqual([]);
+  });
+
   it("names its repository and homepage", () => {
     expect(pkg.repository).toMatchObject({ type: "git", url: expect.stringMatching(/^git\+https:\/\/\S+\.git$/) });
     expect(pkg.homepage).toMatch(/^https:\/\/\S+$/);

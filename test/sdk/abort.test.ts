@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, AgentMeshError, type HeartbeatResponse } from "../../src/sdk/index.js";
+import { AgentMeshClient, AgentMeshError, type HeartbeatResponse } from "@agentmesh/client";
 import { card, startTestServer, waitFor, type TestServer } from "../helpers.js";
 import { countingFetch } from "./support.js";
 

@@ -5,7 +5,7 @@
  * `fetch` in front of a real server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, AgentMeshError } from "../../src/sdk/index.js";
+import { AgentMeshClient, AgentMeshError } from "@agentmesh/client";
 import { card, startTestServer, type TestServer } from "../helpers.js";
 import { countingFetch } from "./support.js";
 

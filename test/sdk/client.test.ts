@@ -3,7 +3,7 @@
  * updates, reports, typed errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, AgentMeshError } from "../../src/sdk/index.js";
+import { AgentMeshClient, AgentMeshError } from "@agentmesh/client";
 import { ADMIN, card, startTestServer, type TestServer } from "../helpers.js";
 
 let server: TestServer;

@@ -5,7 +5,7 @@
  * `/agents/trust`, the agent whose id is "trust".
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient } from "../../src/sdk/index.js";
+import { AgentMeshClient } from "@agentmesh/client";
 import { ADMIN, register, startTestServer, type TestServer } from "../helpers.js";
 import { countingFetch } from "./support.js";
 

@@ -4,7 +4,7 @@
  * sets, and ends on a fatal error.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, type AgentMeshError, type HeartbeatResponse } from "../../src/sdk/index.js";
+import { AgentMeshClient, type AgentMeshError, type HeartbeatResponse } from "@agentmesh/client";
 import { ADMIN, card, waitFor } from "../helpers.js";
 import { FAST, RestartableServer } from "./support.js";
 

@@ -6,7 +6,7 @@
  * error ends the loop by throwing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, type ConnectionState, type SubscriptionUpdate } from "../../src/sdk/index.js";
+import { AgentMeshClient, type ConnectionState, type SubscriptionUpdate } from "@agentmesh/client";
 import { ADMIN, card, startTestServer, waitFor } from "../helpers.js";
 import { FAST, logAfter, RestartableServer } from "./support.js";
 

@@ -5,7 +5,7 @@
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, type ConnectionState, type SubscriptionUpdate } from "../../src/sdk/index.js";
+import { AgentMeshClient, type ConnectionState, type SubscriptionUpdate } from "@agentmesh/client";
 import { card, waitFor } from "../helpers.js";
 import { logAfter, RestartableServer } from "./support.js";
 

@@ -5,7 +5,7 @@
  * (an hour here: the server asks for one).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient } from "../../src/sdk/index.js";
+import { AgentMeshClient } from "@agentmesh/client";
 import { card, startTestServer, waitFor, type TestServer } from "../helpers.js";
 
 let server: TestServer;

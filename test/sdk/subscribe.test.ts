@@ -4,7 +4,7 @@
  * reset notice followed by a fresh snapshot, filters, and a refused token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentMeshClient, type SubscriptionUpdate, type ConnectionState } from "../../src/sdk/index.js";
+import { AgentMeshClient, type SubscriptionUpdate, type ConnectionState } from "@agentmesh/client";
 import { card, startTestServer, waitFor } from "../helpers.js";
 import { FAST, logAfter, RestartableServer } from "./support.js";
 

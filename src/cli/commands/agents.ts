@@ -2,7 +2,7 @@
  * `agentmesh agents` (list, as a table, with the API's filters and sort) and
  * `agentmesh agents show <id>`. `--json` prints exactly what the API answered.
  */
-import { AgentMeshClient } from "../../sdk/client.js";
+import { AgentMeshClient } from "@agentmesh/client";
 import type { Agent, HealthStatus, ListQuery, ListSort } from "../../shared/agent.js";
 import { COMMON_HELP, common, intOption, oneOf, parse, UsageError } from "../args.js";
 import { cleanDeep, terminalColumns } from "../../shared/terminal.js";

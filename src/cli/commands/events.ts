@@ -3,8 +3,7 @@
  * lines by default, `--json` for one JSON object per line; resumes by itself
  * after disconnects and restarts, and says on stderr when it had to reset.
  */
-import { AgentMeshClient } from "../../sdk/client.js";
-import type { Subscription } from "../../sdk/subscribe.js";
+import { AgentMeshClient, type Subscription } from "@agentmesh/client";
 import { EVENT_TYPES, type EventType } from "../../shared/events.js";
 import { clean } from "../../shared/terminal.js";
 import { COMMON_HELP, common, describeError, intOption, oneLine, parse, UsageError } from "../args.js";

@@ -8,7 +8,7 @@
  * would find their ids taken. `--keep` leaves them (they go offline); a later
  * run of the same seed can take them over when given the admin token.
  */
-import { AgentMeshError } from "../../sdk/errors.js";
+import { AgentMeshError } from "@agentmesh/client";
 import { COMMON_HELP, CliError, common, durationOption, intOption, parse, UsageError } from "../args.js";
 import { terminalColumns } from "../../shared/terminal.js";
 import { styles, untilSignal, type Io } from "../io.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AgentMeshError } from "../../sdk/errors.js";
+import { AgentMeshError } from "@agentmesh/client";
 import { parseA2ACard } from "../../server/a2a/parse-card.js";
 import { simulatedA2ACard } from "./card-server.js";
 import { fleet } from "./cards.js";

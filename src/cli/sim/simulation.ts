@@ -12,10 +12,8 @@
  * answering probes while their heartbeats still say "healthy". A registry that
  * does not take `probe` yet (a 400 naming it) gets the plain registrations.
  */
-import { AgentMeshClient } from "../../sdk/client.js";
-import { AgentMeshError } from "../../sdk/errors.js";
+import { AgentMeshClient, AgentMeshError, cancellableSleep } from "@agentmesh/client";
 import type { InvocationOutcome } from "../../shared/agent.js";
-import { cancellableSleep } from "../../sdk/backoff.js";
 import type { AgentCard } from "../../shared/agent.js";
 import type { ProbeSpec } from "../../shared/probe.js";
 import { INITIAL_BEHAVIOUR, invoke, nextBehaviour, type AgentBehaviour, type SimState } from "./behaviour.js";

@@ -4,6 +4,7 @@
  * only translate HTTP to the registry service and back.
  */
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import { DEFAULT_ORDER, DEFAULT_SORT } from "@agentmesh/client";
 import { Type, type Static } from "typebox";
 import {
   AgentCard,
@@ -26,7 +27,6 @@ import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegist
 const IdParams = Type.Object({ id: AgentId }, { additionalProperties: false });
 type IdParams = Static<typeof IdParams>;
 
-const DEFAULT_ORDER = { name: "asc", trust_score: "desc", updated_at: "desc", created_at: "desc" } as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface AgentsRouteDeps {
@@ -64,7 +64,7 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
   app.get("/api/v1/agents", { schema: { summary: "List agents (filter, search, sort, page)", tags, querystring: ListQuery } }, async (request): Promise<AgentList> => {
     requireRead(request, config);
     const q = request.query as ListQuery;
-    const sort = q.sort ?? "name";
+    const sort = q.sort ?? DEFAULT_SORT;
     const options = { ...q, sort, order: q.order ?? DEFAULT_ORDER[sort], limit: q.limit ?? 100, offset: q.offset ?? 0 };
     const result = await store.listAgents(options);
     return { agents: result.rows.map(toPublic), total: result.total, limit: options.limit, offset: options.offset, cursor: result.cursor };

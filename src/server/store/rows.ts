@@ -3,6 +3,7 @@
  * tables both stores share, and the list query (filters, search, sort,
  * paging), built once with Kysely.
  */
+import { searchNeedle, searchText, termIndex } from "@agentmesh/client";
 import { sql, type Kysely } from "kysely";
 import { HEALTH_STATUSES, TRUST_TIERS, type HealthStatus, type TrustTier } from "../../shared/agent.js";
 import { DERIVED_COLUMNS, FIELD_COLUMNS } from "./columns.js";
@@ -38,7 +39,6 @@ export interface Database {
   sessions: { id_hash: string; created_at: number; expires_at: number };
 }
 
-const index = (values: string[]) => `|${values.map((v) => v.toLowerCase()).join("|")}|`;
 
 export function toTable(row: AgentRow): AgentTable {
   const t: Record<string, unknown> = {};
@@ -47,10 +47,9 @@ export function toTable(row: AgentRow): AgentTable {
     t[name] = kind === "json" && value !== null ? JSON.stringify(value) : value;
   }
   const skillNames = row.skills.map((s) => s.name);
-  const search = [row.id, row.name, row.description, row.provider ?? "", ...row.tags, ...skillNames, ...row.skills.flatMap((s) => s.tags ?? [])];
-  t.tags_index = index(row.tags);
-  t.skills_index = index(skillNames);
-  t.search_text = search.join("\n").toLowerCase();
+  t.tags_index = termIndex(row.tags);
+  t.skills_index = termIndex(skillNames);
+  t.search_text = searchText(row);
   return t as AgentTable;
 }
 
@@ -80,7 +79,7 @@ export function filteredAgents(db: Kysely<Database>, q: ListOptions) {
   if (q.health) query = query.where("health_status", "=", q.health);
   if (q.tag) query = query.where(contains("tags_index", `|${likeEscape(q.tag)}|`));
   if (q.skill) query = query.where(contains("skills_index", `|${likeEscape(q.skill)}|`));
-  if (q.q) query = query.where(contains("search_text", likeEscape(q.q)));
+  if (q.q) query = query.where(contains("search_text", likeEscape(searchNeedle(q.q))));
   return query;
 }
 

@@ -1,6 +1,6 @@
 import { memo } from "react";
 import { Link, useNavigate } from "react-router";
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import { probeOf } from "../api/probe-view";
 import { HealthBadge } from "../components/HealthBadge";
 import { ProbeState } from "../components/ProbeState";

@@ -1,6 +1,6 @@
 import { useDeferredValue, useMemo } from "react";
 import { useSearchParams } from "react-router";
-import type { ListSort } from "../../../src/shared/agent";
+import type { ListSort } from "@agentmesh/client";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { EventFeed } from "../feed/EventFeed";
 import { useFleet } from "../hooks/useFleet";

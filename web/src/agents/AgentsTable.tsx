@@ -1,4 +1,4 @@
-import type { Agent, ListSort } from "../../../src/shared/agent";
+import type { Agent, ListSort } from "@agentmesh/client";
 import { AgentRow } from "./AgentRow";
 import type { ListParams } from "./fleet-view";
 

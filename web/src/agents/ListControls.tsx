@@ -1,4 +1,4 @@
-import type { HealthStatus, ListSort } from "../../../src/shared/agent";
+import type { HealthStatus, ListSort } from "@agentmesh/client";
 import { HEALTH_ORDER, SORTS, type ListParams } from "./fleet-view";
 
 const SORT_LABELS: Record<ListSort, string> = { name: "name", trust_score: "trust", updated_at: "last update", created_at: "registration" };

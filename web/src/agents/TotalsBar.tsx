@@ -1,4 +1,4 @@
-import type { HealthStatus } from "../../../src/shared/agent";
+import type { HealthStatus } from "@agentmesh/client";
 import { HEALTH_STYLE } from "../components/HealthBadge";
 import { TIER_STYLE } from "../components/TrustBar";
 import { HEALTH_ORDER, TIER_ORDER, type Totals } from "./fleet-view";

@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { agent, at, fleetOf } from "../test/factories";
-import { DEFAULT_PARAMS, matchesSearch, paramsFromSearch, searchFromParams, selectAgents, totals } from "./fleet-view";
+import { DEFAULT_PARAMS, paramsFromSearch, searchFromParams, selectAgents, totals } from "./fleet-view";
 
 const ids = (agents: { id: string }[]) => agents.map((a) => a.id);
 
-describe("matchesSearch", () => {
-  const a = agent("ocr-3", { name: "Document OCR", tags: ["vision"], skills: [{ name: "tables", description: "", tags: ["csv"] }] });
-  it("matches name, id, tags, skill names and skill tags, case-insensitively, every term", () => {
-    for (const q of ["document", "OCR-3", "vision", "tables", "csv", "doc vis"]) expect(matchesSearch(a, q)).toBe(true);
-    expect(matchesSearch(a, "doc audio")).toBe(false);
-    expect(matchesSearch(a, "   ")).toBe(true);
+describe("the search box", () => {
+  const a = agent("ocr-3", { name: "Document OCR", description: "Reads scans", provider: "Acme", tags: ["vision"], skills: [{ name: "tables", description: "", tags: ["csv"] }] });
+  const shown = (q: string) => ids(selectAgents(fleetOf([a]).agents, { ...DEFAULT_PARAMS, q }));
+  it("means what the server's `q` means: one substring of id, name, description, provider, tags or skills, any case", () => {
+    for (const q of ["document", "OCR-3", "scans", "acme", "vision", "tables", "csv", "ment oc"]) expect(shown(q), q).toEqual(["ocr-3"]);
+    expect(shown("doc vis")).toEqual([]);
+    expect(shown("")).toEqual(["ocr-3"]);
   });
 });
 

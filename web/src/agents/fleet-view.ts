@@ -4,10 +4,10 @@
  * up-to-date set, an agent enters, leaves or moves in any filtered or sorted
  * view the moment its event is applied, and the totals follow with no request.
  */
-import type { Agent, HealthStatus, ListSort, TrustTier } from "../../../src/shared/agent";
+import { DEFAULT_ORDER, DEFAULT_SORT, matchesText, type Agent, type HealthStatus, type ListSort, type SortOrder, type TrustTier } from "@agentmesh/client";
 import type { Fleet } from "../api/fleet";
 
-export type SortOrder = "asc" | "desc";
+export type { SortOrder };
 
 export interface ListParams {
   health: HealthStatus | null;
@@ -28,18 +28,10 @@ const _everyTier: Missing<TrustTier, (typeof TIER_ORDER)[number]> = true;
 const _everySort: Missing<ListSort, (typeof SORTS)[number]> = true;
 void [_everyHealth, _everyTier, _everySort];
 
-export const DEFAULT_PARAMS: ListParams = { health: null, q: "", sort: "name", order: "asc" };
+export const DEFAULT_PARAMS: ListParams = { health: null, q: "", sort: DEFAULT_SORT, order: DEFAULT_ORDER[DEFAULT_SORT] };
 
-/** The natural direction of each sort: names A→Z, trust and times newest/highest first. */
-export const DEFAULT_ORDER: Record<ListSort, SortOrder> = { name: "asc", trust_score: "desc", updated_at: "desc", created_at: "desc" };
-
-/** Every whitespace-separated term must appear in the name, id, a tag, or a skill's name or tags. */
-export function matchesSearch(agent: Agent, q: string): boolean {
-  const terms = q.toLowerCase().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return true;
-  const haystack = [agent.name, agent.id, ...agent.tags, ...agent.skills.flatMap((s) => [s.name, ...(s.tags ?? [])])].join("\n").toLowerCase();
-  return terms.every((t) => haystack.includes(t));
-}
+/** The natural direction of each sort, as the server's (names A→Z, trust and times highest/newest first). */
+export { DEFAULT_ORDER };
 
 function compare(a: Agent, b: Agent, sort: ListSort): number {
   switch (sort) {
@@ -57,7 +49,7 @@ function compare(a: Agent, b: Agent, sort: ListSort): number {
 export function selectAgents(agents: Record<string, Agent>, { health, q, sort, order }: ListParams): Agent[] {
   const sign = order === "asc" ? 1 : -1;
   return Object.values(agents)
-    .filter((a) => (health === null || a.health_status === health) && matchesSearch(a, q))
+    .filter((a) => (health === null || a.health_status === health) && matchesText(a, q))
     .sort((a, b) => sign * compare(a, b, sort) || a.id.localeCompare(b.id));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EventHistory } from "../../../src/shared/events";
+import type { EventHistory } from "@agentmesh/client";
 import { agent, registered } from "../test/factories";
 import { addAgentEvent, newestEvents } from "./agent-events";
 

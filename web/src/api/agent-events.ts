@@ -8,7 +8,7 @@
  * widening (the last 500 events, 4 000, 32 000 …) until it has enough or has
  * reached the start of the retained history.
  */
-import type { EventHistory, RegistryEvent } from "../../../src/shared/events";
+import type { EventHistory, RegistryEvent } from "@agentmesh/client";
 import { api } from "./http";
 
 export interface AgentEvents {

@@ -4,8 +4,8 @@
  * counts over it on the client, so live events only ever touch this one entry
  * (see live/fleet-updates.ts).
  */
-import type { Agent, AgentList } from "../../../src/shared/agent";
-import { api } from "./http";
+import type { Agent } from "@agentmesh/client";
+import { registry } from "./registry";
 
 export interface Removal {
   /** Revision the agent had when it was deregistered. */
@@ -26,23 +26,14 @@ export interface Fleet {
 
 export const fleetKey = ["fleet"] as const;
 
-const PAGE = 1000;
-const MAX_PAGES = 50;
-
 /**
- * Reads the whole list, 1000 agents a page, oldest registration first (new
- * agents land on the last page, so paging does not shift under registrations).
- * The cursor is the first page's: streaming from the oldest cursor replays
- * whatever changed while later pages were read, and replays are idempotent.
+ * Reads the whole list with the client's `listAll()`: oldest registration
+ * first, a thousand a page (new agents land on the last page, so paging does
+ * not shift under registrations), with the first page's cursor; streaming
+ * from it replays whatever changed while later pages were read, and replays
+ * are idempotent.
  */
 export async function fetchFleet(signal?: AbortSignal): Promise<Fleet> {
-  const agents: Record<string, Agent> = {};
-  let cursor: number | null = null;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const list = await api<AgentList>(`/agents?sort=created_at&order=asc&limit=${PAGE}&offset=${page * PAGE}`, { signal });
-    cursor ??= list.cursor;
-    for (const agent of list.agents) agents[agent.id] = agent;
-    if (list.agents.length < PAGE || (page + 1) * PAGE >= list.total) break;
-  }
-  return { agents, cursor: cursor ?? 0, removed: {} };
+  const { agents, cursor } = await registry().listAll({}, { signal });
+  return { agents: Object.fromEntries(agents.map((agent) => [agent.id, agent])), cursor, removed: {} };
 }

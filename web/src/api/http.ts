@@ -3,7 +3,7 @@
  * problem answers (RFC 9457) turned into `ApiError`. The session cookie rides
  * along by itself; no token is ever put in a URL.
  */
-import type { Problem } from "../../../src/shared/problems";
+import { AgentMeshError, type Problem } from "@agentmesh/client";
 
 export const API = "/api/v1";
 
@@ -27,20 +27,30 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
+/**
+ * The page's `fetch` for API calls, its own and the client package's: the
+ * session cookie along (same origin), and every 401 reported to the app.
+ */
+export const sessionFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, { ...init, credentials: "same-origin" });
+  if (response.status === 401) onUnauthorized();
+  return response;
+};
+
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set("Accept", "application/json");
   if (init.body !== undefined) headers.set("Content-Type", "application/json");
-  const response = await fetch(`${API}${path}`, { ...init, headers, credentials: "same-origin" });
+  const response = await sessionFetch(`${API}${path}`, { ...init, headers });
   if (!response.ok) {
     const problem = await response.json().catch(() => null);
-    if (response.status === 401) onUnauthorized();
     throw new ApiError(response.status, problem);
   }
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
 
+/** A 404 from the page's own calls or from the client package's. */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404;
+  return (error instanceof ApiError || error instanceof AgentMeshError) && error.status === 404;
 }

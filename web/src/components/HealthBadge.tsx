@@ -1,4 +1,4 @@
-import type { HealthStatus } from "../../../src/shared/agent";
+import type { HealthStatus } from "@agentmesh/client";
 
 export const HEALTH_STYLE: Record<HealthStatus, { dot: string; badge: string }> = {
   healthy: { dot: "bg-emerald-400", badge: "text-emerald-300 bg-emerald-400/10 ring-emerald-400/25" },

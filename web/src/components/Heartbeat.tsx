@@ -6,7 +6,7 @@
  * would be offline. So: "live" for those (the known time in the tooltip), and
  * an exact, ticking "last seen" for offline agents, whose time no longer moves.
  */
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import { dateTime } from "../format/time";
 import { RelativeTime } from "./RelativeTime";
 

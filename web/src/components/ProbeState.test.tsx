@@ -2,7 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import { AgentRow } from "../agents/AgentRow";
-import type { AgentProbe } from "../api/probe-view";
+import type { AgentProbe } from "@agentmesh/client";
 import { agent, at } from "../test/factories";
 
 function row(probe: AgentProbe | null | undefined) {

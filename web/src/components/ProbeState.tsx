@@ -1,4 +1,4 @@
-import type { AgentProbe, ProbeState as State } from "../api/probe-view";
+import type { AgentProbe, ProbeState as State } from "@agentmesh/client";
 import { dateTime } from "../format/time";
 import { PROBE_WORDS, probeTitle } from "../format/probe";
 

@@ -1,4 +1,4 @@
-import type { TrustTier } from "../../../src/shared/agent";
+import type { TrustTier } from "@agentmesh/client";
 
 export const TIER_STYLE: Record<TrustTier, { bar: string; text: string }> = {
   elite: { bar: "bg-violet-400", text: "text-violet-300" },

@@ -1,5 +1,6 @@
 /** Loading, empty and error states, said plainly. */
 import type { ReactNode } from "react";
+import { AgentMeshError } from "@agentmesh/client";
 import { ApiError } from "../api/http";
 
 export function Loading({ what }: { what: string }) {
@@ -22,7 +23,11 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 
 export function ErrorState({ error, what, onRetry }: { error: unknown; what: string; onRetry?: () => void }) {
   const reason =
-    error instanceof ApiError ? `${error.message}${error.code ? ` (${error.code})` : ""}` : error instanceof TypeError ? "the registry could not be reached" : String(error);
+    error instanceof ApiError || error instanceof AgentMeshError
+      ? `${error.message}${error.code ? ` (${error.code})` : ""}`
+      : error instanceof TypeError
+        ? "the registry could not be reached"
+        : String(error);
   return (
     <div className="m-4 rounded border border-rose-500/30 bg-rose-500/5 px-4 py-3 text-sm" role="alert">
       <p className="font-medium text-rose-200">Could not load {what}.</p>

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { A2ACardView } from "../api/probe-view";
+import type { A2AAgentCard } from "@agentmesh/client";
 import { Tag } from "../components/Tag";
 import { securitySchemeLabel } from "../format/probe";
 
@@ -25,7 +25,7 @@ const modes = (label: string, list: string[] | undefined) =>
  * listens and by which binding, how callers authenticate, and its skills with
  * their examples and media types.
  */
-export function A2ACardPanel({ card, cardUrl }: { card: A2ACardView; cardUrl: string | null }) {
+export function A2ACardPanel({ card, cardUrl }: { card: A2AAgentCard; cardUrl: string | null }) {
   const interfaces = card.supportedInterfaces ?? (card.url ? [{ url: card.url, protocolBinding: card.preferredTransport ?? "JSONRPC", protocolVersion: card.protocolVersion ?? "" }] : []);
   const schemes = Object.entries(card.securitySchemes ?? {});
   const capabilities = Object.entries(card.capabilities ?? {}).filter(([, on]) => on === true).map(([name]) => name);

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import { RelativeTime } from "../components/RelativeTime";
 import { Tag } from "../components/Tag";
 

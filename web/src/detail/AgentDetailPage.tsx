@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { agentKey, cardKey, fetchAgent, fetchCard, fetchHealth, fetchTrust, healthKey, trustKey } from "../api/agent";
-import { probeOf, type HealthView, type ProbedAgent } from "../api/probe-view";
+import { cardUrlOf, probeOf, type ProbedAgent } from "../api/probe-view";
 import { isNotFound } from "../api/http";
 import { HealthBadge } from "../components/HealthBadge";
 import { ProbeState } from "../components/ProbeState";
@@ -50,7 +50,7 @@ export function AgentDetailPage() {
     enabled: shown !== undefined && detail.kind === "live",
     retry: noRetryOn404,
   });
-  const healthView = health.data as HealthView | undefined;
+  const healthView = health.data;
 
   const back = (
     <Link to="/" className="text-xs text-muted hover:text-zinc-300">
@@ -138,7 +138,7 @@ export function AgentDetailPage() {
           </Panel>
           <Panel title="A2A card">
             {card.data ? (
-              <A2ACardPanel card={card.data} cardUrl={(agent as ProbedAgent).card_url ?? null} />
+              <A2ACardPanel card={card.data} cardUrl={cardUrlOf(agent)} />
             ) : card.isError ? (
               isNotFound(card.error) ? (
                 <p className="text-sm text-muted">This registry serves no A2A card for the agent.</p>

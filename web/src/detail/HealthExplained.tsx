@@ -1,11 +1,10 @@
-import type { Agent } from "../../../src/shared/agent";
-import type { HealthView } from "../api/probe-view";
+import type { Agent, HealthReport } from "@agentmesh/client";
 import { ProbeState } from "../components/ProbeState";
 import { RelativeTime } from "../components/RelativeTime";
 import { explainHealth } from "./health-explained";
 
 /** The agent's health, explained: the registry's reason, whether it is probed, and what caused the latest change. */
-export function HealthExplained({ agent, health }: { agent: Agent; health: HealthView | undefined }) {
+export function HealthExplained({ agent, health }: { agent: Agent; health: HealthReport | undefined }) {
   const { reason, probe, latest } = explainHealth(agent, health);
   return (
     <div className="mb-3 space-y-1 text-sm" data-testid="health-explained">

@@ -1,4 +1,4 @@
-import type { HealthPoint } from "../../../src/shared/agent";
+import type { HealthPoint } from "@agentmesh/client";
 import { HealthDot } from "../components/HealthBadge";
 import { RelativeTime } from "../components/RelativeTime";
 import { clockTime } from "../format/time";

@@ -4,7 +4,7 @@
  * streamed, so for a heartbeating agent we say how old the value was when it
  * was read rather than letting a stale time tick up.
  */
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import { RelativeTime } from "../components/RelativeTime";
 import { dateTime, relativeTime } from "../format/time";
 

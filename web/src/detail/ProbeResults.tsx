@@ -1,4 +1,4 @@
-import type { ProbeHealth } from "../../../src/shared/probe";
+import type { ProbeHealth } from "@agentmesh/client";
 import { describeProbeResult } from "../format/probe";
 import { clockTime } from "../format/time";
 

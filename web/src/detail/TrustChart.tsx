@@ -1,5 +1,5 @@
 /** Trust over time as inline SVG, with the tier thresholds (0.5, 0.8) as guides. */
-import type { TrustPoint, TrustTier } from "../../../src/shared/agent";
+import type { TrustPoint, TrustTier } from "@agentmesh/client";
 import { TIER_STYLE } from "../components/TrustBar";
 import { clockTime, dateTime } from "../format/time";
 import { useNow } from "../hooks/useNow";

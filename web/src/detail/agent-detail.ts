@@ -4,7 +4,7 @@
  * the live fleet cache (follows every event, knows about deregistrations).
  * Pure, so the races between the two are tested without a browser.
  */
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import type { Fleet } from "../api/fleet";
 import { isNotFound } from "../api/http";
 import { supersedes } from "../live/fleet-updates";

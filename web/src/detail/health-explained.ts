@@ -4,8 +4,8 @@
  * latest point of the health history with its cause. Pure, so the cases are
  * tested without a browser.
  */
-import type { Agent } from "../../../src/shared/agent";
-import { healthReasonOf, probeOf, type AgentProbe, type HealthPointView, type HealthView } from "../api/probe-view";
+import type { Agent, AgentProbe, HealthPoint, HealthReport } from "@agentmesh/client";
+import { healthReasonOf, probeOf } from "../api/probe-view";
 import { describeCause } from "../format/probe";
 
 export interface HealthExplanation {
@@ -13,10 +13,10 @@ export interface HealthExplanation {
   reason: string | null;
   probe: AgentProbe | null;
   /** The latest health change and its cause in words (null before any change, or when the registry does not say). */
-  latest: { point: HealthPointView; cause: string | null } | null;
+  latest: { point: HealthPoint; cause: string | null } | null;
 }
 
-export function explainHealth(agent: Agent, health: HealthView | undefined): HealthExplanation {
+export function explainHealth(agent: Agent, health: HealthReport | undefined): HealthExplanation {
   const point = health?.history.at(-1);
   return {
     reason: healthReasonOf(agent) ?? health?.health_reason ?? null,

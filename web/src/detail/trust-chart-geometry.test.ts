@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TrustPoint } from "../../../src/shared/agent";
+import type { TrustPoint } from "@agentmesh/client";
 import { T0, at } from "../test/factories";
 import { trustGeometry, type ChartBox } from "./trust-chart-geometry";
 

@@ -2,7 +2,7 @@
  * The trust chart's geometry: a step line (a score holds until the next change)
  * from the first known point to now, in an SVG box. Pure, tested.
  */
-import type { TrustPoint } from "../../../src/shared/agent";
+import type { TrustPoint } from "@agentmesh/client";
 
 export interface ChartBox {
   width: number;

@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, useSyncExternalStore } from "react";
 import { Link } from "react-router";
-import type { EventType, RegistryEvent } from "../../../src/shared/events";
+import type { EventType, RegistryEvent } from "@agentmesh/client";
 import { agentEventsKey, fetchAgentEvents } from "../api/agent-events";
 import { fleetKey, type Fleet } from "../api/fleet";
 import { clockTime, dateTime } from "../format/time";

@@ -1,6 +1,6 @@
 /** One line per event for the feed: what happened, in words a person scans. */
-import type { HealthStatus } from "../../../src/shared/agent";
-import type { EventType, RegistryEvent } from "../../../src/shared/events";
+import type { HealthStatus } from "@agentmesh/client";
+import type { EventType, RegistryEvent } from "@agentmesh/client";
 
 export interface EventLine {
   /** Short label of the type. */

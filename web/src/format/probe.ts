@@ -1,6 +1,5 @@
 /** How probes, health causes and A2A security schemes read on the dashboard. Pure, so they are tested without a browser. */
-import type { HealthSource, ProbeResult } from "../../../src/shared/events";
-import type { AgentProbe, HealthPointView, ProbeState } from "../api/probe-view";
+import type { AgentProbe, HealthPoint, HealthSource, ProbeResult, ProbeState } from "@agentmesh/client";
 
 /** What a probe state means to someone looking at the fleet: can the registry reach the agent? */
 export const PROBE_WORDS: Record<ProbeState, string> = { passing: "reachable", failing: "unreachable", unknown: "probing…" };
@@ -23,7 +22,7 @@ export function describeProbeResult(result: ProbeResult): string {
 const SOURCE_WORDS: Record<HealthSource, string> = { heartbeat: "the agent's heartbeat", probe: "the registry's probe", sweep: "silence (no heartbeat in time)" };
 
 /** Why the latest health change happened, in a phrase: "the registry's probe: a2a probe failed after 2000 ms: connection reset". */
-export function describeCause(point: HealthPointView): string | null {
+export function describeCause(point: HealthPoint): string | null {
   if (!point.source) return null;
   const cause = SOURCE_WORDS[point.source];
   if (point.source === "probe" && point.probe) return `${cause}: ${point.probe.kind} probe ${describeProbeResult(point.probe)}`;

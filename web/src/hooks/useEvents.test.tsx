@@ -3,11 +3,11 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { MemoryRouter, Route, Routes } from "react-router";
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import { AgentsPage } from "../agents/AgentsPage";
 import { LiveProvider } from "../live/LiveContext";
 import { LiveSync } from "../live/live-sync";
-import { FakeEventSource, createFakeSource } from "../test/fake-event-source";
+import { FakeSubscription, fakeClient } from "../test/fake-client";
 import { installFakeApi, list } from "../test/fake-api";
 import { agent, deregistered, healthChanged, registered, trustChanged, updated } from "../test/factories";
 import { useEvents } from "./useEvents";
@@ -19,7 +19,7 @@ function Probe() {
 
 function mount(path = "/") {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const live = new LiveSync(queryClient, { batchMs: 0, stream: { createSource: createFakeSource } });
+  const live = new LiveSync(queryClient, { batchMs: 0, stream: { client: fakeClient } });
   const view = render(
     <QueryClientProvider client={queryClient}>
       <LiveProvider live={live}>
@@ -36,14 +36,14 @@ function mount(path = "/") {
 }
 
 const rowIds = () => screen.queryAllByTestId("agent-row").map((r) => r.getAttribute("data-agent-id"));
-const stream = () => FakeEventSource.latest();
+const stream = () => FakeSubscription.latest();
 const emit = (type: string, id: number, data: unknown) => act(() => stream().emit(type, id, data));
 
 let fleet: Agent[];
 let cursor: number;
 
 beforeEach(() => {
-  FakeEventSource.reset();
+  FakeSubscription.reset();
   fleet = [agent("alpha", { revision: 2 }), agent("bravo", { revision: 1, health_status: "degraded" })];
   cursor = 40;
 });
@@ -55,7 +55,7 @@ describe("useEvents", () => {
     mount();
     await waitFor(() => expect(rowIds()).toEqual(["alpha", "bravo"]));
     expect(api.count("GET /api/v1/agents")).toBe(1);
-    expect(FakeEventSource.created).toHaveLength(1);
+    expect(FakeSubscription.created).toHaveLength(1);
     expect(stream().lastEventIdParam).toBe("40");
     act(() => stream().open());
     expect(screen.getByTestId("probe").dataset.status).toBe("live");
@@ -130,6 +130,6 @@ describe("useEvents", () => {
     await waitFor(() => expect(screen.getByTestId("probe").dataset.resyncing).toBe("false"));
     // One list call for the page, one for both resets (the snapshot is as new as the second asks).
     expect(api.count("GET /api/v1/agents")).toBe(2);
-    expect(FakeEventSource.created).toHaveLength(1);
+    expect(FakeSubscription.created).toHaveLength(1);
   });
 });

@@ -1,17 +1,19 @@
 /**
  * The page's one connection to `GET /api/v1/events`, kept alive.
  *
- * The browser's EventSource reconnects by itself after a dropped connection
- * (sending Last-Event-ID), but it gives up for good on any non-200 answer and
- * retries a refused connection at a fixed pace forever. So: when an open
- * connection drops, we let the browser make its one reconnect (it honours the
- * server's jittered `retry:`, which spreads a restart's reconnects); when that
- * fails, or the browser has closed for good, or a connection never opened, we
- * close it and open a new one ourselves after an exponential backoff with
- * jitter, resuming with `?last_event_id=` from the last id we saw.
+ * The stream itself is the client package's `subscribe()` (the recipe every
+ * client follows): it resumes from the last event id after a drop, watches
+ * for a stalled connection, and reconnects with backoff and jitter where a
+ * browser's EventSource would give up for good (any non-200 answer). This
+ * module adds what a page needs on top: the state the connection indicator
+ * shows (offline after a while down or when the browser says so, when the
+ * next attempt is due, when the last event came), an attempt at once when the
+ * browser comes back online or the tab is looked at again, and a fresh
+ * subscription, from the last id seen, when one ended for good (a 401 before
+ * sign-in, a 404 from a proxy): a dashboard never stops trying.
  */
-import { EVENT_TYPES, type StreamEvent } from "../../../src/shared/events";
-import { backoffDelay, type BackoffOptions } from "./backoff";
+import { backoffDelay, type AgentMeshClient, type ConnectionState as ClientState, type StreamEvent, type SubscriptionUpdate } from "@agentmesh/client";
+import { registry } from "../api/registry";
 
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -23,7 +25,7 @@ export interface ConnectionState {
   lastEventAt: number | null;
   /** Since when the stream has been down (ms); null while live. */
   downSince: number | null;
-  /** When our own next attempt is due (ms); null while the browser retries by itself. */
+  /** When the next attempt is due (ms); null while live, or while the connection retries by itself. */
   nextAttemptAt: number | null;
 }
 
@@ -32,38 +34,34 @@ export interface StreamFrame {
   event: StreamEvent;
 }
 
+/** The part of the client this module uses (tests script it). */
+export type StreamClient = Pick<AgentMeshClient, "subscribe">;
+
 export interface EventStreamOptions {
-  /** Default `/api/v1/events`. */
-  url?: string;
   onFrame(frame: StreamFrame): void;
   onState?(state: ConnectionState): void;
-  /** For tests: build the EventSource. */
-  createSource?(url: string): EventSource;
-  backoff?: BackoffOptions;
-  random?: () => number;
+  /** Default: the page's client (api/registry.ts). */
+  client?: StreamClient;
   /** Down for this long (or the browser is offline) → "offline" instead of "reconnecting". Default 10 s. */
   offlineAfterMs?: number;
 }
 
-const CLOSED = 2;
+type Subscription = ReturnType<StreamClient["subscribe"]>;
 
 export class EventStream {
-  private source: EventSource | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private sub: Subscription | null = null;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private offlineTimer: ReturnType<typeof setTimeout> | null = null;
-  private attempts = 0;
-  /** The current source was open when its last error came (a drop, not a refused attempt). */
-  private wasOpen = false;
+  /** Subscriptions that ended for good in a row (the backoff before the next). */
+  private restarts = 0;
   private closed = false;
   private state: ConnectionState;
-  private readonly url: string;
   /** Back online, or the tab is looked at again: no reason to wait out the backoff. */
   private readonly onWake = () => {
-    if (this.retryTimer && globalThis.document?.visibilityState !== "hidden") this.reconnectNow();
+    if (globalThis.document?.visibilityState !== "hidden") this.reconnectNow();
   };
 
   constructor(private readonly options: EventStreamOptions) {
-    this.url = options.url ?? "/api/v1/events";
     this.state = { status: "connecting", lastEventId: 0, lastEventAt: null, downSince: null, nextAttemptAt: null };
   }
 
@@ -77,76 +75,78 @@ export class EventStream {
     this.set({ lastEventId: fromId });
     globalThis.addEventListener?.("online", this.onWake);
     globalThis.document?.addEventListener("visibilitychange", this.onWake);
-    this.connect();
+    this.subscribe();
   }
 
   /** Skips the wait before the next attempt (a "Reconnect now" button, or the browser coming online). */
   reconnectNow(): void {
     if (this.closed) return;
-    this.clearRetry();
-    this.connect();
+    if (this.restartTimer) {
+      this.clearRestart();
+      this.subscribe();
+    } else this.sub?.reconnect();
   }
 
   close(): void {
     this.closed = true;
-    this.clearRetry();
+    this.clearRestart();
     if (this.offlineTimer) clearTimeout(this.offlineTimer);
     this.offlineTimer = null;
-    this.source?.close();
-    this.source = null;
+    this.sub?.close();
+    this.sub = null;
     globalThis.removeEventListener?.("online", this.onWake);
     globalThis.document?.removeEventListener("visibilitychange", this.onWake);
   }
 
-  private connect(): void {
-    this.source?.close();
-    const url = `${this.url}?last_event_id=${this.state.lastEventId}`;
-    const source = this.options.createSource ? this.options.createSource(url) : new EventSource(url, { withCredentials: true });
-    this.source = source;
-    this.wasOpen = false;
-    source.onopen = () => {
-      if (this.source !== source) return;
-      this.attempts = 0;
-      this.wasOpen = true;
-      if (this.offlineTimer) clearTimeout(this.offlineTimer);
-      this.offlineTimer = null;
-      this.set({ status: "live", downSince: null, nextAttemptAt: null });
-    };
-    source.onerror = () => {
-      if (this.source !== source || this.closed) return;
-      const browserRetries = source.readyState !== CLOSED && this.wasOpen;
-      this.wasOpen = false;
-      if (browserRetries) this.markDown(null);
-      else this.scheduleReconnect();
-    };
-    for (const type of [...EVENT_TYPES, "reset"]) source.addEventListener(type, (message) => this.receive(source, message as MessageEvent<string>));
+  private subscribe(): void {
+    this.sub?.close();
+    const client = this.options.client ?? registry();
+    const mine = {};
+    this.attempt = mine;
+    const current = () => this.attempt === mine && !this.closed;
+    const sub = client.subscribe({ since: this.state.lastEventId, snapshot: false, onStatus: (s) => current() && this.follow(s) }, (update) => {
+      if (current()) this.receive(update);
+    });
+    this.sub = sub;
+    void sub.done.then(() => {
+      // Closed by us (null), or ended for good by the server (401, 404…): start over after a backoff.
+      if (current()) this.restartLater();
+    });
   }
 
-  private receive(source: EventSource, message: MessageEvent<string>): void {
-    if (this.source !== source) return;
-    let event: StreamEvent;
-    try {
-      event = JSON.parse(message.data) as StreamEvent;
-    } catch {
-      return;
-    }
-    const id = Number(message.lastEventId);
-    const lastEventId = Number.isSafeInteger(id) && id > 0 ? id : this.state.lastEventId;
-    this.set({ lastEventId, lastEventAt: Date.now(), ...(this.state.status === "live" ? {} : { status: "live", downSince: null, nextAttemptAt: null }) });
-    this.options.onFrame({ id: lastEventId, event });
+  private attempt: object | null = null;
+
+  /** The client's connection state, as the indicator shows it. */
+  private follow(state: ClientState): void {
+    if (state === "live") {
+      this.restarts = 0;
+      this.markUp();
+    } else if (state === "reconnecting") this.markDown(this.sub?.retryAt ?? null);
   }
 
-  private scheduleReconnect(): void {
-    this.source?.close();
-    this.source = null;
-    this.clearRetry();
-    this.attempts++;
-    const delay = backoffDelay(this.attempts, this.options.random, this.options.backoff);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
+  private receive(update: SubscriptionUpdate): void {
+    if (update.type === "snapshot") return; // not asked for: the page reads the fleet itself
+    const frame: StreamFrame = update.type === "reset" ? { id: this.sub?.lastEventId ?? update.cursor, event: update } : withoutId(update);
+    this.set({ lastEventId: frame.id, lastEventAt: Date.now() });
+    this.markUp();
+    this.options.onFrame(frame);
+  }
+
+  private restartLater(): void {
+    this.sub = null;
+    this.clearRestart();
+    const delay = backoffDelay(this.restarts++);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.subscribe();
     }, delay);
     this.markDown(Date.now() + delay);
+  }
+
+  private markUp(): void {
+    if (this.offlineTimer) clearTimeout(this.offlineTimer);
+    this.offlineTimer = null;
+    if (this.state.status !== "live" || this.state.downSince !== null) this.set({ status: "live", downSince: null, nextAttemptAt: null });
   }
 
   private markDown(nextAttemptAt: number | null): void {
@@ -162,13 +162,18 @@ export class EventStream {
     }
   }
 
-  private clearRetry(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+  private clearRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
   }
 
   private set(patch: Partial<ConnectionState>): void {
     this.state = { ...this.state, ...patch };
     this.options.onState?.(this.state);
   }
+}
+
+/** A registry event as the stream frames it: the id beside the event, not in it. */
+function withoutId({ id, ...event }: Exclude<SubscriptionUpdate, { type: "snapshot" | "reset" }>): StreamFrame {
+  return { id, event };
 }

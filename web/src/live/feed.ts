@@ -3,7 +3,7 @@
  * that freezes what is shown while events keep arriving underneath, so resuming
  * shows everything that came in meanwhile.
  */
-import type { RegistryEvent } from "../../../src/shared/events";
+import type { RegistryEvent } from "@agentmesh/client";
 
 export interface FeedEntry {
   /** The event id (SSE `id:`). */

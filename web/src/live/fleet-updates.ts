@@ -7,8 +7,8 @@
  * Applying the same event twice, or an older one, changes nothing and returns
  * the same object, so React Query notifies no one.
  */
-import type { Agent } from "../../../src/shared/agent";
-import type { RegistryEvent } from "../../../src/shared/events";
+import type { Agent } from "@agentmesh/client";
+import type { RegistryEvent } from "@agentmesh/client";
 import type { Fleet, Removal } from "../api/fleet";
 
 /** How many deregistrations the fleet remembers (for detail pages left open). */

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HealthReport, TrustReport } from "../../../src/shared/agent";
-import type { ProbeHealth } from "../../../src/shared/probe";
-import type { HealthView } from "../api/probe-view";
+import type { HealthReport, ProbeHealth, TrustReport } from "@agentmesh/client";
 import { agent, at, healthChanged, registered, trustChanged, updated } from "../test/factories";
 import { applyToHealth, applyToTrust, later } from "./history-updates";
 
@@ -42,12 +40,12 @@ describe("applyToHealth", () => {
     const result = { kind: "http" as const, ok: false, latency_ms: 2000, error: "timeout" };
     const failing = agent("a", { health_status: "unhealthy", updated_at: at(30), probe: { kind: "http", state: "failing", failing_since: at(25), last_ok_at: at(20) } } as never);
     const event = { ...healthChanged(failing, "healthy"), source: "probe" as const, probe: result };
-    const next = applyToHealth({ ...health, probe } as HealthReport, event) as HealthView;
+    const next = applyToHealth({ ...health, probe }, event);
     expect(next.history.at(-1)).toMatchObject({ status: "unhealthy", source: "probe", probe: result });
     expect(next.probe?.recent.at(-1)).toEqual({ ...result, at: at(30) });
     expect(next.probe).toMatchObject({ state: "failing", failing_since: at(25) });
     // A report without a probe part (a registry that does not probe) gets none.
-    expect((applyToHealth(health, event) as HealthView).probe).toBeUndefined();
+    expect(applyToHealth(health, event).probe).toBeUndefined();
   });
 
   it("takes a later heartbeat time from any event, never an earlier one", () => {

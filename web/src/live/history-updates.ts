@@ -4,9 +4,8 @@
  * return the same object when the event adds nothing (other agent, other type,
  * or a point the history already has).
  */
-import type { HealthReport, TrustReport } from "../../../src/shared/agent";
-import type { AgentHealthChangedEvent, RegistryEvent } from "../../../src/shared/events";
-import { probeOf, type HealthView } from "../api/probe-view";
+import type { AgentHealthChangedEvent, HealthReport, RegistryEvent, TrustReport } from "@agentmesh/client";
+import { probeOf } from "../api/probe-view";
 
 /** Points kept per chart; the server answers its own recent window. */
 export const MAX_POINTS = 500;
@@ -43,15 +42,14 @@ export function applyToHealth(report: HealthReport, event: RegistryEvent): Healt
 
 /** A probe's transition also adds its result to the report's recent probes, and its state. */
 function withProbeResult(report: HealthReport, event: Extract<AgentHealthChangedEvent, { source: "probe" }>): HealthReport {
-  const view = report as HealthView;
-  if (!view.probe) return report;
+  if (!report.probe) return report;
   const summary = probeOf(event.agent);
   const probe = {
-    ...view.probe,
+    ...report.probe,
     ...(summary ? { state: summary.state, failing_since: summary.failing_since, last_ok_at: summary.last_ok_at } : {}),
-    recent: [...view.probe.recent, { ...event.probe, at: event.timestamp }].slice(-MAX_POINTS),
+    recent: [...report.probe.recent, { ...event.probe, at: event.timestamp }].slice(-MAX_POINTS),
   };
-  return { ...view, probe } as HealthReport;
+  return { ...report, probe };
 }
 
 /** The later of two ISO times (null counts as never). */

@@ -1,9 +1,9 @@
 import { QueryClient, QueryObserver } from "@tanstack/react-query";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { HealthReport, TrustReport } from "../../../src/shared/agent";
+import type { HealthReport, TrustReport } from "@agentmesh/client";
 import { healthKey, trustKey } from "../api/agent";
 import { fleetKey, type Fleet } from "../api/fleet";
-import { FakeEventSource, createFakeSource } from "../test/fake-event-source";
+import { FakeSubscription, fakeClient } from "../test/fake-client";
 import { FakeLocks } from "../test/fake-locks";
 import { agentEventsKey, type AgentEvents } from "../api/agent-events";
 import { agent, at, fleetOf, healthChanged, registered, trustChanged, updated } from "../test/factories";
@@ -13,14 +13,14 @@ let client: QueryClient;
 const fleet = () => client.getQueryData<Fleet>(fleetKey)!;
 
 function liveWith(fetchFleet: () => Promise<Fleet>, batchMs = 0) {
-  const live = new LiveSync(client, { batchMs, fetchFleet, stream: { createSource: createFakeSource } });
+  const live = new LiveSync(client, { batchMs, fetchFleet, stream: { client: fakeClient } });
   live.start();
-  FakeEventSource.latest().open();
+  FakeSubscription.latest().open();
   return live;
 }
 
 beforeEach(() => {
-  FakeEventSource.reset();
+  FakeSubscription.reset();
   client = new QueryClient();
   client.setQueryData(fleetKey, fleetOf([agent("a")], 10));
 });
@@ -32,13 +32,13 @@ afterEach(() => {
 describe("LiveSync", () => {
   it("needs the fleet first, then streams from its cursor; stop and start resume from the last applied event", () => {
     const live = liveWith(async () => fleetOf([], 0));
-    expect(FakeEventSource.latest().lastEventIdParam).toBe("10");
-    FakeEventSource.latest().emit("agent_registered", 11, registered(agent("b")));
+    expect(FakeSubscription.latest().lastEventIdParam).toBe("10");
+    FakeSubscription.latest().emit("agent_registered", 11, registered(agent("b")));
     live.stop();
-    expect(FakeEventSource.latest().closedByClient).toBe(true);
+    expect(FakeSubscription.latest().closedByClient).toBe(true);
     live.start();
-    expect(FakeEventSource.created).toHaveLength(2);
-    expect(FakeEventSource.latest().lastEventIdParam).toBe("11");
+    expect(FakeSubscription.created).toHaveLength(2);
+    expect(FakeSubscription.latest().lastEventIdParam).toBe("11");
     expect(() => new LiveSync(new QueryClient()).start()).toThrow(/fleet/);
   });
 
@@ -47,7 +47,7 @@ describe("LiveSync", () => {
     const live = liveWith(async () => fleetOf([], 0), 50);
     const writes = vi.fn();
     const unsubscribe = client.getQueryCache().subscribe((e) => e.type === "updated" && writes());
-    for (let i = 0; i < 20; i++) FakeEventSource.latest().emit("agent_registered", 11 + i, registered(agent(`n${i}`)));
+    for (let i = 0; i < 20; i++) FakeSubscription.latest().emit("agent_registered", 11 + i, registered(agent(`n${i}`)));
     expect(Object.keys(fleet().agents)).toHaveLength(1);
     vi.advanceTimersByTime(50);
     expect(Object.keys(fleet().agents)).toHaveLength(21);
@@ -63,8 +63,8 @@ describe("LiveSync", () => {
     client.setQueryData(trustKey("a"), trust);
     client.setQueryData(healthKey("a"), health);
     liveWith(async () => fleetOf([], 0));
-    FakeEventSource.latest().emit("trust_score_changed", 11, trustChanged(agent("a", { trust_score: 0.82, trust_tier: "elite", revision: 2, updated_at: at(5) }), 0.5, "success"));
-    FakeEventSource.latest().emit("agent_health_changed", 12, healthChanged(agent("a", { health_status: "offline", revision: 3, updated_at: at(9), last_heartbeat_at: at(2) }), "healthy", "no heartbeat for 30s"));
+    FakeSubscription.latest().emit("trust_score_changed", 11, trustChanged(agent("a", { trust_score: 0.82, trust_tier: "elite", revision: 2, updated_at: at(5) }), 0.5, "success"));
+    FakeSubscription.latest().emit("agent_health_changed", 12, healthChanged(agent("a", { health_status: "offline", revision: 3, updated_at: at(9), last_heartbeat_at: at(2) }), "healthy", "no heartbeat for 30s"));
     expect(client.getQueryData<TrustReport>(trustKey("a"))).toMatchObject({ score: 0.82, tier: "elite", history: [{ score: 0.5 }, { score: 0.82, reason: "success", at: at(5) }] });
     expect(client.getQueryData<HealthReport>(healthKey("a"))).toMatchObject({
       status: "offline",
@@ -77,7 +77,7 @@ describe("LiveSync", () => {
     const held: AgentEvents = { entries: [{ id: 11, event: registered(agent("a")) }] };
     client.setQueryData(agentEventsKey("a"), held);
     liveWith(async () => fleetOf([], 0));
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.emit("agent_registered", 11, registered(agent("a")));
     source.emit("agent_updated", 12, updated(agent("a", { revision: 2 })));
     source.emit("agent_registered", 13, registered(agent("b")));
@@ -91,7 +91,7 @@ describe("LiveSync", () => {
     const answers = [fleetOf([agent("a", { revision: 2 })], 50), fleetOf([agent("a", { revision: 3 })], 90)];
     const fetchFleet = vi.fn(async () => answers.shift()!);
     const live = liveWith(fetchFleet);
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.emit("reset", 50, { type: "reset", cursor: 50, reason: "history_pruned", requested: 10 });
     source.emit("reset", 90, { type: "reset", cursor: 90, reason: "unknown_event_id", requested: 50 });
     await vi.waitFor(() => expect(live.getState().resyncing).toBe(false));
@@ -106,7 +106,7 @@ describe("LiveSync", () => {
     const unmount = onScreen.subscribe(() => {});
     await vi.waitFor(() => expect(fetchTrust).toHaveBeenCalledTimes(1));
     const live = liveWith(async () => fleetOf([agent("a")], 20));
-    FakeEventSource.latest().emit("reset", 20, { type: "reset", cursor: 20, reason: "history_pruned", requested: 10 });
+    FakeSubscription.latest().emit("reset", 20, { type: "reset", cursor: 20, reason: "history_pruned", requested: 10 });
     await vi.waitFor(() => expect(live.getState().resyncing).toBe(false));
     expect(fetchTrust).toHaveBeenCalledTimes(2);
     unmount();
@@ -116,17 +116,17 @@ describe("LiveSync", () => {
     const sharing = { locks: new FakeLocks() as unknown as LockManager, channel: (name: string) => new BroadcastChannel(name), name: "live-sync-test" };
     const other = new QueryClient();
     other.setQueryData(fleetKey, fleetOf([agent("a")], 10));
-    const leader = new LiveSync(client, { batchMs: 0, share: sharing, stream: { createSource: createFakeSource } });
-    const follower = new LiveSync(other, { batchMs: 0, share: sharing, stream: { createSource: createFakeSource } });
+    const leader = new LiveSync(client, { batchMs: 0, share: sharing, stream: { client: fakeClient } });
+    const follower = new LiveSync(other, { batchMs: 0, share: sharing, stream: { client: fakeClient } });
     leader.start();
     await vi.waitFor(() => expect(leader.getState().role).toBe("leader"));
     follower.start();
-    FakeEventSource.latest().open();
-    FakeEventSource.latest().emit("agent_registered", 11, registered(agent("b")));
+    FakeSubscription.latest().open();
+    FakeSubscription.latest().emit("agent_registered", 11, registered(agent("b")));
     await vi.waitFor(() => expect(Object.keys(other.getQueryData<Fleet>(fleetKey)!.agents)).toEqual(["a", "b"]));
     expect(follower.getState()).toMatchObject({ role: "follower", status: "live" });
     expect(follower.feed.getView().entries.map((e) => e.id)).toEqual([11]);
-    expect(FakeEventSource.created).toHaveLength(1);
+    expect(FakeSubscription.created).toHaveLength(1);
     leader.stop();
     follower.stop();
     other.clear();

@@ -7,12 +7,12 @@
  * Events are applied in small batches (one cache write per batch), so a burst
  * of events re-renders the table once, not once per event.
  */
+import { backoffDelay } from "@agentmesh/client";
 import type { QueryClient } from "@tanstack/react-query";
-import type { Agent, HealthReport, TrustReport } from "../../../src/shared/agent";
+import type { Agent, HealthReport, TrustReport } from "@agentmesh/client";
 import { agentKey, healthKey, trustKey } from "../api/agent";
 import { addAgentEvent, agentEventsKey, type AgentEvents } from "../api/agent-events";
 import { fetchFleet, fleetKey, type Fleet } from "../api/fleet";
-import { backoffDelay } from "./backoff";
 import { EventStream, type ConnectionState, type EventStreamOptions, type StreamFrame } from "./event-stream";
 import { Feed } from "./feed";
 import { SharedStream, type StreamRole, type TabSharing } from "./shared-stream";
@@ -22,7 +22,7 @@ import { applyToHealth, applyToTrust, later } from "./history-updates";
 export interface LiveSyncOptions {
   /** Events arriving within this window are applied together (ms). 0 applies each at once. Default 50. */
   batchMs?: number;
-  /** Passed to the EventStream (tests inject a fake EventSource here). */
+  /** Passed to the EventStream (tests inject a scripted client here). */
   stream?: Omit<EventStreamOptions, "onFrame" | "onState">;
   /** How the refetch on `reset` reads the fleet (default: the API). */
   fetchFleet?: () => Promise<Fleet>;
@@ -114,9 +114,8 @@ export class LiveSync {
           if (fresh.cursor >= this.resyncTarget) break;
         } catch {
           // Unreachable or refused: keep the old view, try again with backoff while live.
-          failures++;
           if (!this.running) break;
-          await new Promise((r) => setTimeout(r, backoffDelay(failures)));
+          await new Promise((r) => setTimeout(r, backoffDelay(failures++)));
         }
       }
       await this.queryClient.invalidateQueries({ queryKey: ["agent"], refetchType: "active" });

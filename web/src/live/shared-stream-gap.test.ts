@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { agent, registered } from "../test/factories";
-import { FakeEventSource, createFakeSource } from "../test/fake-event-source";
+import { FakeSubscription, fakeClient } from "../test/fake-client";
 import { FakeLocks } from "../test/fake-locks";
 import type { StreamFrame } from "./event-stream";
 import { SharedStream, type TabSharing } from "./shared-stream";
@@ -18,20 +18,20 @@ let channelName = 0;
 
 function tab() {
   const frames: StreamFrame[] = [];
-  const stream = new SharedStream(sharing, { createSource: createFakeSource, onFrame: (f) => frames.push(f) });
+  const stream = new SharedStream(sharing, { client: fakeClient, onFrame: (f) => frames.push(f) });
   tabs.push(stream);
   return { stream, frames, role: () => stream.getRole() };
 }
 
 beforeEach(() => {
-  FakeEventSource.reset();
+  FakeSubscription.reset();
   sharing = { locks: new FakeLocks() as unknown as LockManager, channel: (name) => new BroadcastChannel(name), name: `gap-test-${++channelName}` };
 });
 afterEach(() => {
   for (const t of tabs.splice(0)) t.dispose();
 });
 
-const emit = (source: FakeEventSource, id: number) => source.emit("agent_registered", id, registered(agent(`a${id}`)));
+const emit = (source: FakeSubscription, id: number) => source.emit("agent_registered", id, registered(agent(`a${id}`)));
 const summary = (frames: StreamFrame[]) => frames.map((f) => (f.event.type === "reset" ? `reset@${f.event.cursor}` : f.id));
 
 describe("a follower whose snapshot is older than the leader's stream", () => {
@@ -41,7 +41,7 @@ describe("a follower whose snapshot is older than the leader's stream", () => {
     leader.stream.open(100);
     await vi.waitFor(() => expect(leader.role()).toBe("leader"));
     follower.stream.open(90);
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.open();
     emit(source, 101);
     emit(source, 102);
@@ -54,7 +54,7 @@ describe("a follower whose snapshot is older than the leader's stream", () => {
     const follower = tab();
     leader.stream.open(100);
     await vi.waitFor(() => expect(leader.role()).toBe("leader"));
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.open();
     emit(source, 101);
     await new Promise((r) => setTimeout(r, 20));
@@ -68,7 +68,7 @@ describe("a follower whose snapshot is older than the leader's stream", () => {
     leader.stream.open(100);
     await vi.waitFor(() => expect(leader.role()).toBe("leader"));
     follower.stream.open(100);
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.open();
     emit(source, 101);
     emit(source, 102);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { agent, registered } from "../test/factories";
-import { FakeEventSource, createFakeSource } from "../test/fake-event-source";
+import { FakeSubscription, fakeClient } from "../test/fake-client";
 import { FakeLocks } from "../test/fake-locks";
 import type { StreamFrame } from "./event-stream";
 import { SharedStream, type StreamRole, type TabSharing } from "./shared-stream";
@@ -13,14 +13,14 @@ const tabs: SharedStream[] = [];
 function tab() {
   const frames: StreamFrame[] = [];
   const roles: StreamRole[] = [];
-  const stream = new SharedStream(sharing, { createSource: createFakeSource, onFrame: (f) => frames.push(f), onRole: (r) => roles.push(r) });
+  const stream = new SharedStream(sharing, { client: fakeClient, onFrame: (f) => frames.push(f), onRole: (r) => roles.push(r) });
   tabs.push(stream);
   return { stream, frames, ids: () => frames.map((f) => f.id), role: () => stream.getRole() };
 }
 
 let channelName = 0;
 beforeEach(() => {
-  FakeEventSource.reset();
+  FakeSubscription.reset();
   locks = new FakeLocks();
   // Node's BroadcastChannel: real cross-instance delivery, asynchronous like a browser's.
   sharing = { locks: locks as unknown as LockManager, channel: (name) => new BroadcastChannel(name), name: `test-${++channelName}` };
@@ -29,7 +29,7 @@ afterEach(() => {
   for (const t of tabs.splice(0)) t.dispose();
 });
 
-const emit = (source: FakeEventSource, id: number) => source.emit("agent_registered", id, registered(agent(`a${id}`)));
+const emit = (source: FakeSubscription, id: number) => source.emit("agent_registered", id, registered(agent(`a${id}`)));
 
 describe("SharedStream", () => {
   it("gives the first tab the lead and the one EventSource; the others get its frames relayed", async () => {
@@ -38,8 +38,8 @@ describe("SharedStream", () => {
     a.stream.open(10);
     await vi.waitFor(() => expect(a.role()).toBe("leader"));
     b.stream.open(10);
-    expect(FakeEventSource.created).toHaveLength(1);
-    const source = FakeEventSource.latest();
+    expect(FakeSubscription.created).toHaveLength(1);
+    const source = FakeSubscription.latest();
     expect(source.lastEventIdParam).toBe("10");
     source.open();
     await vi.waitFor(() => expect(b.stream.getState().status).toBe("live"));
@@ -48,7 +48,7 @@ describe("SharedStream", () => {
     expect(a.ids()).toEqual([11, 12]);
     await vi.waitFor(() => expect(b.ids()).toEqual([11, 12]));
     expect(b.role()).toBe("follower");
-    expect(FakeEventSource.created).toHaveLength(1);
+    expect(FakeSubscription.created).toHaveLength(1);
   });
 
   it("drops relayed events a follower's snapshot already has", async () => {
@@ -57,7 +57,7 @@ describe("SharedStream", () => {
     a.stream.open(10);
     await vi.waitFor(() => expect(a.role()).toBe("leader"));
     b.stream.open(12);
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.open();
     for (const id of [11, 12, 13]) emit(source, id);
     await vi.waitFor(() => expect(b.ids()).toEqual([13]));
@@ -68,7 +68,7 @@ describe("SharedStream", () => {
     const b = tab();
     a.stream.open(10);
     await vi.waitFor(() => expect(a.role()).toBe("leader"));
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.open();
     for (const id of [11, 12, 13]) emit(source, id);
     await new Promise((r) => setTimeout(r, 20));
@@ -85,7 +85,7 @@ describe("SharedStream", () => {
     await vi.waitFor(() => expect(a.role()).toBe("leader"));
     b.stream.open(0);
     c.stream.open(0);
-    const first = FakeEventSource.latest();
+    const first = FakeSubscription.latest();
     first.open();
     emit(first, 1);
     emit(first, 2);
@@ -94,8 +94,8 @@ describe("SharedStream", () => {
     expect(first.closedByClient).toBe(true);
     await vi.waitFor(() => expect(b.role()).toBe("leader"));
     expect(c.role()).toBe("follower");
-    expect(FakeEventSource.created).toHaveLength(2);
-    const second = FakeEventSource.latest();
+    expect(FakeSubscription.created).toHaveLength(2);
+    const second = FakeSubscription.latest();
     expect(second.lastEventIdParam).toBe("2");
     second.open();
     emit(second, 2); // the server would not replay it; a relayed duplicate is dropped anyway
@@ -110,7 +110,7 @@ describe("SharedStream", () => {
     a.stream.open(50);
     await vi.waitFor(() => expect(a.role()).toBe("leader"));
     b.stream.open(50);
-    const source = FakeEventSource.latest();
+    const source = FakeSubscription.latest();
     source.open();
     source.emit("reset", 3, { type: "reset", cursor: 3, reason: "unknown_event_id", requested: 50 });
     emit(source, 4);
@@ -124,10 +124,10 @@ describe("SharedStream", () => {
     a.stream.open(5);
     await vi.waitFor(() => expect(a.role()).toBe("leader"));
     b.stream.open(5);
-    FakeEventSource.latest().fail();
+    FakeSubscription.latest().fail();
     b.stream.reconnectNow();
-    await vi.waitFor(() => expect(FakeEventSource.created).toHaveLength(2));
-    expect(FakeEventSource.latest().lastEventIdParam).toBe("5");
+    await vi.waitFor(() => expect(FakeSubscription.created).toHaveLength(2));
+    expect(FakeSubscription.latest().lastEventIdParam).toBe("5");
   });
 
   it("gives up its place in the queue when closed before it got the lead", async () => {
@@ -142,6 +142,6 @@ describe("SharedStream", () => {
     a.stream.close();
     await vi.waitFor(() => expect(c.role()).toBe("leader"));
     expect(b.role()).toBe("follower");
-    expect(FakeEventSource.created).toHaveLength(2);
+    expect(FakeSubscription.created).toHaveLength(2);
   });
 });

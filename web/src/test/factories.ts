@@ -1,12 +1,12 @@
 /** Agents and events for tests, with just the fields a test cares about overridden. */
-import type { Agent } from "../../../src/shared/agent";
+import type { Agent } from "@agentmesh/client";
 import type {
   AgentDeregisteredEvent,
   AgentHealthChangedEvent,
   AgentRegisteredEvent,
   AgentUpdatedEvent,
   TrustScoreChangedEvent,
-} from "../../../src/shared/events";
+} from "@agentmesh/client";
 import type { Fleet } from "../api/fleet";
 
 export const T0 = Date.parse("2026-01-01T12:00:00.000Z");

@@ -3,7 +3,7 @@
  * from handlers and records every request, so tests can count list calls.
  */
 import { vi } from "vitest";
-import type { Agent, AgentList } from "../../../src/shared/agent";
+import type { Agent, AgentList } from "@agentmesh/client";
 
 export type Handler = (url: URL, init?: RequestInit) => unknown | Promise<unknown>;
 

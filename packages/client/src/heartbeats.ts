@@ -4,7 +4,8 @@
  * network errors (never slower than that interval), and stops for good only on
  * errors that retrying cannot fix (bad token, agent gone).
  */
-import type { HeartbeatResponse, ReportedStatus } from "../shared/agent.js";
+import type { HeartbeatResponse } from "./agent.js";
+import type { ReportedStatus } from "./vocabulary.js";
 import { backoffDelay, cancellableSleep } from "./backoff.js";
 import { AgentMeshError, checkSignal, invalidArgument } from "./errors.js";
 

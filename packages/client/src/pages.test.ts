@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AgentList, ListQuery } from "../shared/agent.js";
+import type { AgentList, ListQuery } from "./agent.js";
 import { listPages } from "./pages.js";
 
 const agent = (id: string) => ({ id }) as AgentList["agents"][number];

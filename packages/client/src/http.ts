@@ -2,7 +2,7 @@
  * One JSON request to the API: the base URL, the bearer token, a timeout, and
  * every failure turned into an AgentMeshError.
  */
-import { PROBLEM_CONTENT_TYPE, type Problem } from "../shared/problems.js";
+import { PROBLEM_CONTENT_TYPE, type Problem } from "./problems.js";
 import { AgentMeshError, abortedError, checkSignal, codeForStatus, invalidArgument, networkError, parseRetryAfter, throwIfAborted } from "./errors.js";
 
 export type FetchFn = typeof globalThis.fetch;
@@ -114,6 +114,8 @@ async function send<T>(t: Transport, method: string, url: string, options: Reque
         ...authHeaders(options.token),
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      // In a browser, the session cookie of a same-origin registry (as fetch does by default; said here so a wrapper keeps it).
+      credentials: "same-origin",
       signal,
     });
   } catch (err) {

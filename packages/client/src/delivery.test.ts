@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Agent } from "../shared/agent.js";
+import type { Agent } from "./agent.js";
 import { Delivery } from "./delivery.js";
 import type { SubscriptionUpdate } from "./subscribe-options.js";
 

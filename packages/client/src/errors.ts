@@ -4,7 +4,7 @@
  * timeout, an answer that is not the API's) get a client-side code, so callers
  * branch on `code`, never on message text.
  */
-import type { FieldError, Problem, ProblemCode } from "../shared/problems.js";
+import type { FieldError, Problem, ProblemCode } from "./problems.js";
 
 /**
  * Failures that happen before the registry answers: `unreachable`, `timeout`,

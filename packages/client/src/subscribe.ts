@@ -16,8 +16,8 @@
  * `for await` hand-over in channel.ts.
  */
 import { EventSource } from "eventsource";
-import type { Agent } from "../shared/agent.js";
-import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
+import type { Agent } from "./agent.js";
+import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "./events.js";
 import { backoffDelay } from "./backoff.js";
 import { Channel } from "./channel.js";
 import { Delivery } from "./delivery.js";
@@ -84,6 +84,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
   let failures = 0;
   let opened = false;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryAt: number | null = null; // when `reconnectTimer` fires
   let watchdog: ReturnType<typeof setInterval> | undefined;
   const life = new AbortController(); // cancels in-flight list/stats requests on close
   const channel = handler ? null : new Channel<SubscriptionUpdate>(() => finish(null));
@@ -100,6 +101,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
   const done = new Promise<AgentMeshError | null>((resolve) => (resolveDone = resolve));
 
   const setState = (next: ConnectionState) => {
+    if (next !== "reconnecting") retryAt = null;
     if (next === state) return;
     state = next;
     options.onStatus?.(next);
@@ -204,6 +206,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
   const connect = () => {
     if (closed || paused) return;
     lastFailure = null;
+    retryAt = null;
     const url = apiUrl(deps.baseUrl, "/events", { types: options.types?.join(","), agent_id: agentIds, last_event_id: lastId });
     const mine = (attempt = {});
     const fetchStream = streamFetch(deps.fetch, deps.token, stallTimeoutMs, {
@@ -242,9 +245,12 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
   const reconnectLater = () => {
     es?.close();
     es = null;
-    setState("reconnecting");
     clearTimeout(reconnectTimer);
-    reconnectTimer = setTimeout(connect, Math.max(backoffDelay(failures++), lastFailure?.retryAfterMs ?? 0));
+    const delay = Math.max(backoffDelay(failures++), lastFailure?.retryAfterMs ?? 0);
+    reconnectTimer = setTimeout(connect, delay);
+    retryAt = Date.now() + delay;
+    if (state === "reconnecting") options.onStatus?.("reconnecting"); // the same state, with a new `retryAt`
+    else setState("reconnecting");
   };
 
   const start = async () => {
@@ -293,6 +299,17 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
     },
     get state() {
       return state;
+    },
+    get retryAt() {
+      return retryAt;
+    },
+    reconnect() {
+      // Only while down and started: a live stream has nothing to skip, a paused one waits for its consumer.
+      if (closed || paused || !watchdog || state !== "reconnecting") return;
+      clearTimeout(reconnectTimer);
+      es?.close();
+      es = null;
+      connect();
     },
     close() {
       finish(null);

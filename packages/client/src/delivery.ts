@@ -5,7 +5,7 @@
  * subscription reads `length` to pause the stream when it is full, and
  * `onProgress` tells it when the consumer has worked it down.
  */
-import type { Agent } from "../shared/agent.js";
+import type { Agent } from "./agent.js";
 import type { SubscriptionUpdate } from "./subscribe-options.js";
 
 /** An update to hand, or a marker: fetch a fresh snapshot here (after a reset). */

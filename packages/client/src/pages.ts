@@ -4,7 +4,7 @@
  * paging, bound to the first page's cursor) the next page is asked for by that
  * token instead, which lists every agent that existed throughout exactly once.
  */
-import type { AgentList, ListQuery } from "../shared/agent.js";
+import type { AgentList, ListQuery } from "./agent.js";
 import { throwIfAborted } from "./errors.js";
 import type { CallOptions } from "./http.js";
 

@@ -3,8 +3,8 @@
  * a wrong option is a programmer error, thrown by `subscribe()` itself before
  * anything is sent.
  */
-import type { Agent } from "../shared/agent.js";
-import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "../shared/events.js";
+import type { Agent } from "./agent.js";
+import { EVENT_TYPES, type EventType, type RegistryEvent, type ResetEvent } from "./events.js";
 import { checkSignal, invalidArgument, type AgentMeshError } from "./errors.js";
 
 export interface SubscribeOptions {
@@ -26,7 +26,10 @@ export interface SubscribeOptions {
    * current cursor, so nothing is missed between start-up and the first event.
    */
   snapshot?: boolean;
-  /** Called on every change of the connection state. */
+  /**
+   * Called on every change of the connection state, and again (still
+   * `reconnecting`) when a new attempt is scheduled: read `retryAt` then.
+   */
   onStatus?: (state: ConnectionState) => void;
   /**
    * Called with the error that ended the subscription (`fatal`: bad token,
@@ -89,6 +92,17 @@ export interface Subscription extends AsyncIterable<SubscriptionUpdate> {
   /** The id of the last event received (resume point). */
   readonly lastEventId: number;
   readonly state: ConnectionState;
+  /**
+   * While `reconnecting` after a failed attempt: when the next one is due (ms
+   * since the epoch), for a "retrying in 5 s" notice. Null otherwise, also
+   * while the EventSource retries a dropped connection by itself.
+   */
+  readonly retryAt: number | null;
+  /**
+   * Skips the wait: while `reconnecting`, connects at once (a "Reconnect now"
+   * button, the device coming back online). Does nothing in other states.
+   */
+  reconnect(): void;
   /** Stops streaming; no update is handed after this returns. */
   close(): void;
 }

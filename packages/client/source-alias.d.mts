@@ -1,0 +1,1 @@
+export declare const clientSourceAlias: { find: RegExp; replacement: string }[];
