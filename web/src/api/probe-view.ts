@@ -12,5 +12,6 @@ export type ProbedAgent = Agent & {
 };
 
 export const probeOf = (agent: Agent): AgentProbe | null => (agent as ProbedAgent).probe ?? null;
-export const healthReasonOf = (agent: Agent): string | null => (agent as ProbedAgent).health_reason ?? null;
+/** The snapshot's reason; `undefined` from a registry that gives none (then the health answer's may stand in). */
+export const healthReasonOf = (agent: Agent): string | null | undefined => (agent as ProbedAgent).health_reason;
 export const cardUrlOf = (agent: Agent): string | null => (agent as ProbedAgent).card_url ?? null;

@@ -19,7 +19,8 @@ export interface HealthExplanation {
 export function explainHealth(agent: Agent, health: HealthReport | undefined): HealthExplanation {
   const point = health?.history.at(-1);
   return {
-    reason: healthReasonOf(agent) ?? health?.health_reason ?? null,
+    // The snapshot follows every event; the health answer is as of the page's opening.
+    reason: (healthReasonOf(agent) === undefined ? health?.health_reason : healthReasonOf(agent)) ?? null,
     probe: probeOf(agent),
     latest: point ? { point, cause: describeCause(point) } : null,
   };
