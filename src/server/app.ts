@@ -9,6 +9,7 @@ import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from "fastify";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -25,7 +26,8 @@ import { allowedMethods } from "./http/allowed-methods.js";
 import { registerCors } from "./http/cors.js";
 import { addressKey, createAuth } from "./http/auth.js";
 import { eventsRoutes } from "./http/events-routes.js";
-import { errorHandler, problem, sendProblem } from "./http/problem.js";
+import { OPENAPI_OPTIONS } from "./http/openapi.js";
+import { problem, problemAnswers } from "./http/problem.js";
 import { sessionRoutes } from "./http/session-routes.js";
 import { createSessions } from "./http/sessions.js";
 import { systemRoutes } from "./http/system-routes.js";
@@ -129,7 +131,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
   const sweeper = new Sweeper({ registry, store, config, clock, onError });
   const metrics = createMetrics({ hub, store });
 
-  const http: FastifyInstance = Fastify({
+  const http = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
@@ -138,7 +140,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     return503OnClosing: true,
     forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false } },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   // Every open connection, for shutdown (Node's server lists only those it has parsed a request on).
   const connections = new Set<Socket>();
   http.server.on("connection", (socket: Socket) => {
@@ -148,31 +150,16 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
   http.setValidatorCompiler(validatorCompiler());
   // JSON only: a text/plain body is a 415, not a string that fails validation.
   http.removeContentTypeParser("text/plain");
+  const { sendProblem, errorHandler } = problemAnswers((code) => metrics.httpErrors.inc({ code }));
   http.setErrorHandler(errorHandler);
   http.addHook("onSend", async (request, reply, payload) => {
-    if (reply.statusCode >= 400) {
-      const type = String(reply.getHeader("content-type") ?? "");
-      if (type.startsWith("application/problem+json") && typeof payload === "string") {
-        const code = /"code":"([a-z_]+)"/.exec(payload)?.[1];
-        if (code) metrics.httpErrors.inc({ code });
-      }
-    }
     if (logger.isLevelEnabled("debug")) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode }, "request");
     return payload;
   });
 
   await registerCors(http, config);
   await http.register(helmet, SECURITY_HEADERS);
-  await http.register(swagger, {
-    openapi: {
-      info: {
-        title: "AgentMesh",
-        version: "0.1.0",
-        description: "A registry for AI agents that pushes every change to its watchers over Server-Sent Events.",
-      },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    },
-  });
+  await http.register(swagger, OPENAPI_OPTIONS);
   await http.register(swaggerUi, { routePrefix: "/docs", transformStaticCSP: (csp) => csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_LOGO_STYLE}`) });
 
   const sessions = createSessions({ store, config, clock });

@@ -1,31 +1,38 @@
 /**
  * The registry's REST routes under /api/v1/agents. Schemas (shared with the SDK
- * and the dashboard) validate every input and document the API; the handlers
- * only translate HTTP to the registry service and back.
+ * and the dashboard) validate every input, type the handlers and document the
+ * API with each operation's answers; the handlers only translate HTTP to the
+ * registry service and back.
  */
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { DEFAULT_ORDER, DEFAULT_SORT } from "@agentmesh/client";
-import { Type, type Static } from "typebox";
-import {
-  AgentCard,
-  AgentId,
-  AgentPatch,
-  Heartbeat,
-  InvocationReport,
-  ListQuery,
-  type AgentList,
-  type HealthReport,
-  type TrustReport,
-} from "../../shared/agent.js";
+import { Type } from "typebox";
+import { AgentCard, AgentId, AgentPatch, Heartbeat, InvocationReport, ListQuery } from "../../shared/agent.js";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
 import type { Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
 import { HISTORY_PER_AGENT, type Store } from "../store/store.js";
 import { bearerOf, requireAgent, requireOwnerOrAdmin, requireRead, requireRegistrant, type Auth } from "./auth.js";
+import { SECURITY } from "./openapi.js";
+import {
+  AgentList,
+  BODY,
+  HealthReport,
+  HeartbeatResponse,
+  NoContent,
+  PublicAgent,
+  READ,
+  RegisterResponse,
+  ReportResponse,
+  TrustReport,
+  WRITE,
+  problemResponses,
+} from "./responses.js";
+import type { TypedApp } from "./typed-app.js";
+import type { ProblemCode } from "../../shared/problems.js";
 
 const IdParams = Type.Object({ id: AgentId }, { additionalProperties: false });
-type IdParams = Static<typeof IdParams>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -38,61 +45,127 @@ export interface AgentsRouteDeps {
   writeLimit?: onRequestHookHandler;
 }
 
-export function agentsRoutes(app: FastifyInstance, { registry, store, config, auth, writeLimit: limit }: AgentsRouteDeps) {
+export function agentsRoutes(app: TypedApp, { registry, store, config, auth, writeLimit: limit }: AgentsRouteDeps) {
   const caller = (request: FastifyRequest) => ({ bearer: bearerOf(request) });
   const tags = ["agents"];
   // Every write: counted by the rate limit under the caller's verified identity,
   // then refused with 401 if its token verifies as nothing, before the body is read.
   const writeHooks = { onRequest: limit ? [limit] : [], preParsing: [auth.rejectUnverified] };
 
-  const register = async (request: FastifyRequest, reply: any) => {
-    const card = request.body as AgentCard;
-    requireRegistrant(await auth.identify(request), card.id, config);
-    const { row, token, created } = await registry.register(card, caller(request));
-    reply.code(created ? 201 : 200);
-    return created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) };
-  };
   const registerSchema = {
     summary: "Register an agent (or re-register it with its own token)",
-    description: "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200); without it, 409.",
+    description: "201 with the agent and its `agent_token` (shown once). Re-registering an existing id with that agent's token updates it (200, no token); without it, 409.",
     tags,
+    security: SECURITY.register,
     body: AgentCard,
+    response: {
+      200: { ...RegisterResponse, description: "Re-registered: the agent, updated (no token)" },
+      201: { ...RegisterResponse, description: "Registered: the agent and its `agent_token`, shown once" },
+      ...problemResponses([...BODY, ...WRITE, "forbidden", "agent_id_taken", "duplicate_skill", "metadata_too_large"]),
+    },
   };
-  app.post("/api/v1/agents", { schema: registerSchema, ...writeHooks }, register);
-  app.post("/api/v1/agents/register", { schema: { ...registerSchema, summary: "Alias of POST /agents" }, ...writeHooks }, register);
+  const registerRoutes = [
+    { url: "/api/v1/agents", operationId: "registerAgent", summary: registerSchema.summary },
+    { url: "/api/v1/agents/register", operationId: "registerAgentAlias", summary: "Alias of POST /agents" },
+  ];
+  for (const { url, ...names } of registerRoutes) {
+    app.post(url, { schema: { ...registerSchema, ...names }, ...writeHooks }, async (request, reply) => {
+      const card = request.body;
+      requireRegistrant(await auth.identify(request), card.id, config);
+      const { row, token, created } = await registry.register(card, caller(request));
+      return reply.code(created ? 201 : 200).send(created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) });
+    });
+  }
 
-  app.get("/api/v1/agents", { schema: { summary: "List agents (filter, search, sort, page)", tags, querystring: ListQuery } }, async (request): Promise<AgentList> => {
-    requireRead(request, config);
-    const q = request.query as ListQuery;
-    const sort = q.sort ?? DEFAULT_SORT;
-    const options = { ...q, sort, order: q.order ?? DEFAULT_ORDER[sort], limit: q.limit ?? 100, offset: q.offset ?? 0 };
-    const result = await store.listAgents(options);
-    return { agents: result.rows.map(toPublic), total: result.total, limit: options.limit, offset: options.offset, cursor: result.cursor };
-  });
-
-  app.get("/api/v1/agents/:id", { schema: { summary: "One agent", tags, params: IdParams } }, async (request) => {
-    requireRead(request, config);
-    const { id } = request.params as IdParams;
+  // One agent by id, or 404: the answers of every route under /agents/{id} that reads it.
+  const agentReads = problemResponses([...READ, "agent_not_found"]);
+  const agentOr404 = async (id: string) => {
     const row = await store.getAgent(id);
     if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
-    return toPublic(row);
-  });
+    return row;
+  };
+
+  app.get(
+    "/api/v1/agents",
+    {
+      schema: {
+        operationId: "listAgents",
+        summary: "List agents (filter, search, sort, page)",
+        tags,
+        security: SECURITY.read,
+        querystring: ListQuery,
+        response: { 200: { ...AgentList, description: "One page of agents, the total matching, and the event cursor of this snapshot" }, ...problemResponses(READ) },
+      },
+    },
+    async (request) => {
+      requireRead(request, config);
+      const q = request.query;
+      const sort = q.sort ?? DEFAULT_SORT;
+      const options = { ...q, sort, order: q.order ?? DEFAULT_ORDER[sort], limit: q.limit ?? 100, offset: q.offset ?? 0 };
+      const result = await store.listAgents(options);
+      return { agents: result.rows.map(toPublic), total: result.total, limit: options.limit, offset: options.offset, cursor: result.cursor };
+    },
+  );
+
+  app.get(
+    "/api/v1/agents/:id",
+    {
+      schema: {
+        operationId: "getAgent",
+        summary: "One agent",
+        tags,
+        security: SECURITY.read,
+        params: IdParams,
+        response: { 200: { ...PublicAgent, description: "The agent" }, ...agentReads },
+      },
+    },
+    async (request) => {
+      requireRead(request, config);
+      const { id } = request.params;
+      const row = await agentOr404(id);
+      return toPublic(row);
+    },
+  );
+
+  // Writes to one agent: its own token (or, where allowed, the admin token); 404 if it is not there.
+  const ownerWrite: ProblemCode[] = [...WRITE, "validation_failed", "forbidden", "agent_not_found"];
 
   app.patch(
     "/api/v1/agents/:id",
-    { schema: { summary: "Update card fields (agent token or admin token)", tags, params: IdParams, body: AgentPatch }, ...writeHooks },
+    {
+      schema: {
+        operationId: "updateAgent",
+        summary: "Update card fields (agent token or admin token)",
+        tags,
+        security: SECURITY.bearer,
+        params: IdParams,
+        body: AgentPatch,
+        response: { 200: { ...PublicAgent, description: "The agent, updated" }, ...problemResponses([...BODY, ...ownerWrite, "duplicate_skill", "metadata_too_large"]) },
+      },
+      ...writeHooks,
+    },
     async (request) => {
-      const { id } = request.params as IdParams;
+      const { id } = request.params;
       requireOwnerOrAdmin(await auth.identify(request), id, true);
-      return toPublic(await registry.update(id, request.body as AgentPatch, caller(request)));
+      return toPublic(await registry.update(id, request.body, caller(request)));
     },
   );
 
   app.delete(
     "/api/v1/agents/:id",
-    { schema: { summary: "Deregister (agent token or admin token)", tags, params: IdParams }, ...writeHooks },
+    {
+      schema: {
+        operationId: "deregisterAgent",
+        summary: "Deregister (agent token or admin token)",
+        tags,
+        security: SECURITY.bearer,
+        params: IdParams,
+        response: { 204: NoContent("Deregistered"), ...problemResponses(ownerWrite) },
+      },
+      ...writeHooks,
+    },
     async (request, reply) => {
-      const { id } = request.params as IdParams;
+      const { id } = request.params;
       requireOwnerOrAdmin(await auth.identify(request), id, true);
       await registry.deregister(id, caller(request));
       return reply.code(204).send();
@@ -102,7 +175,15 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
   app.post(
     "/api/v1/agents/:id/heartbeat",
     {
-      schema: { summary: "Heartbeat, with an optional reported status (agent token); the body may be omitted", tags, params: IdParams, body: Heartbeat },
+      schema: {
+        operationId: "heartbeat",
+        summary: "Heartbeat, with an optional reported status (agent token); the body may be omitted",
+        tags,
+        security: SECURITY.bearer,
+        params: IdParams,
+        body: Heartbeat,
+        response: { 200: { ...HeartbeatResponse, description: "The health status now, and when the next heartbeat is due" }, ...problemResponses([...BODY, ...ownerWrite]) },
+      },
       // A bare POST (no body) is a plain "I'm alive".
       preValidation: async (request: { body: unknown }) => {
         if (request.body === undefined || request.body === null) request.body = {};
@@ -110,44 +191,79 @@ export function agentsRoutes(app: FastifyInstance, { registry, store, config, au
       ...writeHooks,
     },
     async (request) => {
-      const { id } = request.params as IdParams;
+      const { id } = request.params;
       requireOwnerOrAdmin(await auth.identify(request), id, false);
-      return registry.heartbeat(id, (request.body as Heartbeat | undefined) ?? {}, caller(request));
+      return registry.heartbeat(id, request.body ?? {}, caller(request));
     },
   );
 
   app.post(
     "/api/v1/agents/:id/reports",
-    { schema: { summary: "Report an invocation outcome about this agent (the reporter's agent token)", tags, params: IdParams, body: InvocationReport }, ...writeHooks },
+    {
+      schema: {
+        operationId: "reportInvocation",
+        summary: "Report an invocation outcome about this agent (the reporter's agent token)",
+        tags,
+        security: SECURITY.bearer,
+        params: IdParams,
+        body: InvocationReport,
+        response: { 202: { ...ReportResponse, description: "Accepted: how much it counted, and the trust score now" }, ...problemResponses([...BODY, ...ownerWrite, "self_report"]) },
+      },
+      ...writeHooks,
+    },
     async (request, reply) => {
-      const { id } = request.params as IdParams;
+      const { id } = request.params;
       requireAgent(await auth.identify(request));
-      const result = await registry.report(id, request.body as InvocationReport, caller(request));
+      const result = await registry.report(id, request.body, caller(request));
       return reply.code(202).send(result);
     },
   );
 
-  app.get("/api/v1/agents/:id/trust", { schema: { summary: "Trust score, tier and recent history", tags, params: IdParams } }, async (request): Promise<TrustReport> => {
-    requireRead(request, config);
-    const { id } = request.params as IdParams;
-    const row = await store.getAgent(id);
-    if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
-    const agent = toPublic(row);
-    const history = await store.trustHistory(id, HISTORY_PER_AGENT);
-    return { agent_id: id, score: agent.trust_score, tier: agent.trust_tier, history: history.map((h) => ({ at: iso(h.at), score: h.score, tier: h.tier, reason: h.reason })) };
-  });
+  app.get(
+    "/api/v1/agents/:id/trust",
+    {
+      schema: {
+        operationId: "getTrust",
+        summary: "Trust score, tier and recent history",
+        tags,
+        security: SECURITY.read,
+        params: IdParams,
+        response: { 200: { ...TrustReport, description: "The trust score, its tier and its recent changes" }, ...agentReads },
+      },
+    },
+    async (request) => {
+      requireRead(request, config);
+      const { id } = request.params;
+      const row = await agentOr404(id);
+      const agent = toPublic(row);
+      const history = await store.trustHistory(id, HISTORY_PER_AGENT);
+      return { agent_id: id, score: agent.trust_score, tier: agent.trust_tier, history: history.map((h) => ({ at: iso(h.at), score: h.score, tier: h.tier, reason: h.reason })) };
+    },
+  );
 
-  app.get("/api/v1/agents/:id/health", { schema: { summary: "Health status and recent transitions", tags, params: IdParams } }, async (request): Promise<HealthReport> => {
-    requireRead(request, config);
-    const { id } = request.params as IdParams;
-    const row = await store.getAgent(id);
-    if (!row) throw new AppError("agent_not_found", `no agent with id ${JSON.stringify(id)}`);
-    const history = await store.healthHistory(id, HISTORY_PER_AGENT);
-    return {
-      agent_id: id,
-      status: row.health_status,
-      last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
-      history: history.map((h) => ({ at: iso(h.at), status: h.status, previous_status: h.previousStatus, message: h.message })),
-    };
-  });
+  app.get(
+    "/api/v1/agents/:id/health",
+    {
+      schema: {
+        operationId: "getHealth",
+        summary: "Health status and recent transitions",
+        tags,
+        security: SECURITY.read,
+        params: IdParams,
+        response: { 200: { ...HealthReport, description: "The health status, the last heartbeat and recent transitions" }, ...agentReads },
+      },
+    },
+    async (request) => {
+      requireRead(request, config);
+      const { id } = request.params;
+      const row = await agentOr404(id);
+      const history = await store.healthHistory(id, HISTORY_PER_AGENT);
+      return {
+        agent_id: id,
+        status: row.health_status,
+        last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
+        history: history.map((h) => ({ at: iso(h.at), status: h.status, previous_status: h.previousStatus, message: h.message })),
+      };
+    },
+  );
 }

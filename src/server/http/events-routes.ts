@@ -1,10 +1,10 @@
 /**
  * `GET /api/v1/events` (the SSE stream) and `GET /api/v1/events/history`.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { Type, type Static } from "typebox";
 import { Line, MAX_QUERY_INTEGER } from "../../shared/agent.js";
-import { EVENT_TYPES, isEventType, type EventHistory, type EventType } from "../../shared/events.js";
+import { EVENT_TYPES, isEventType, type EventType } from "../../shared/events.js";
 import type { Config } from "../config.js";
 import { AppError } from "../errors.js";
 import { jitteredRetry, retryFrame } from "../events/frame.js";
@@ -13,8 +13,11 @@ import { judgeResume } from "../events/resume-rule.js";
 import type { Store } from "../store/store.js";
 import { clientAddress, readingSession, requireRead } from "./auth.js";
 import { corsHeadLines } from "./cors.js";
+import { SECURITY } from "./openapi.js";
+import { EventHistory, READ, eventStream, problemResponses } from "./responses.js";
 import { SESSION_RECHECK_MS, type Sessions } from "./sessions.js";
 import { SSE_HEADERS, SocketSink, framingFor } from "./sse-sink.js";
+import type { TypedApp } from "./typed-app.js";
 
 const StreamQuery = Type.Object(
   {
@@ -65,7 +68,7 @@ function parseResume(request: FastifyRequest, query: Static<typeof StreamQuery>)
   return Number(raw);
 }
 
-export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Store; config: Config; sessions?: Pick<Sessions, "isLive" | "watch"> }) {
+export function eventsRoutes(app: TypedApp, deps: { hub: Hub; store: Store; config: Config; sessions?: Pick<Sessions, "isLive" | "watch"> }) {
   const { hub, store, config, sessions } = deps;
 
   app.get(
@@ -75,13 +78,20 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
         summary: "The event stream (Server-Sent Events)",
         description:
           "text/event-stream of `id:`/`event:`/`data:` frames. Resume with the Last-Event-ID header or `last_event_id`; a `reset` event means refetch state. HEAD answers the headers only; HTTP/1.0 clients get a close-delimited stream.",
+        operationId: "streamEvents",
         tags: ["events"],
+        security: SECURITY.read,
         querystring: StreamQuery,
+        headers: Type.Object({ "last-event-id": Type.Optional(Type.String({ description: "Resume after this event id (an EventSource sends it by itself)" })) }),
+        response: {
+          200: eventStream("The stream. Over capacity or shutting down, a 200 whose only frame is a long `retry:` hint and a comment, then the end."),
+          ...problemResponses([...READ, "invalid_last_event_id"]),
+        },
       },
     },
     async (request, reply) => {
       requireRead(request, config);
-      const query = request.query as Static<typeof StreamQuery>;
+      const query = request.query;
       const filter = { types: parseTypes(query.types), agentIds: query.agent_id };
       const resume = parseResume(request, query);
       if (request.method === "HEAD") {
@@ -130,10 +140,19 @@ export function eventsRoutes(app: FastifyInstance, deps: { hub: Hub; store: Stor
 
   app.get(
     "/api/v1/events/history",
-    { schema: { summary: "The event log as JSON, for tools and catch-up", tags: ["events"], querystring: HistoryQuery } },
-    async (request): Promise<EventHistory> => {
+    {
+      schema: {
+        operationId: "eventHistory",
+        summary: "The event log as JSON, for tools and catch-up",
+        tags: ["events"],
+        security: SECURITY.read,
+        querystring: HistoryQuery,
+        response: { 200: { ...EventHistory, description: "Events after `after`, oldest first, with the log's cursor" }, ...problemResponses(READ) },
+      },
+    },
+    async (request) => {
       requireRead(request, config);
-      const q = request.query as Static<typeof HistoryQuery>;
+      const q = request.query;
       const after = q.after ?? 0;
       // The cursor is read before the page (every event up to it was committed when
       // the page was read), the oldest retained id after it (pruning meanwhile is seen).

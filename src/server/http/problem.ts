@@ -2,7 +2,8 @@
  * Errors → `application/problem+json`, in one place. Known errors (AppError and
  * Fastify's own: validation, bad JSON, body too large, wrong content type) get
  * their catalogue code and a detail that says what was wrong; anything else is
- * logged with its stack and answered as a plain 500 that leaks nothing.
+ * logged with its stack and answered as a plain 500 that leaks nothing. Each
+ * answer is counted by its code as it is sent.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { PATTERN_MESSAGES } from "../../shared/agent.js";
@@ -14,9 +15,29 @@ export function problem(code: ProblemCode, detail: string, errors?: FieldError[]
   return { type: problemType(code), title: p.title, status: p.status, code, detail, ...(errors?.length ? { errors } : {}) };
 }
 
-/** Headers that are facts of the code (the catalogue's) come first; a throw site adds what only it knows (a rate limit's own Retry-After, a 405's Allow). */
-export function sendProblem(reply: FastifyReply, p: Problem, headers: Record<string, string> = {}) {
-  return reply.code(p.status).headers({ ...headersOf(p.code), ...headers }).type(PROBLEM_CONTENT_TYPE).send(p);
+/** Called with the code of every problem answer as it is sent (the metrics' counter). */
+export type ProblemCounter = (code: ProblemCode) => void;
+
+/**
+ * Sends a problem. Headers that are facts of the code (the catalogue's) come
+ * first; a throw site adds what only it knows (a rate limit's own Retry-After,
+ * a 405's Allow).
+ */
+export type SendProblem = (reply: FastifyReply, p: Problem, headers?: Record<string, string>) => FastifyReply;
+
+/** The problem sender and the error handler of one app, counting with its counter. */
+export function problemAnswers(count: ProblemCounter): { sendProblem: SendProblem; errorHandler: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply } {
+  const sendProblem: SendProblem = (reply, p, headers = {}) => {
+    count(p.code);
+    return reply.code(p.status).headers({ ...headersOf(p.code), ...headers }).type(PROBLEM_CONTENT_TYPE).send(p);
+  };
+  const errorHandler = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const known = toProblem(err);
+    if (known) return sendProblem(reply, known.problem, known.headers);
+    request.log.error({ err }, "unexpected error");
+    return sendProblem(reply, problem("internal", "something went wrong on the server; it has been logged"));
+  };
+  return { sendProblem, errorHandler };
 }
 
 interface AjvError {
@@ -79,11 +100,4 @@ export function toProblem(err: FastifyError | AppError | Error): { problem: Prob
   if (fe.statusCode === 415) return { problem: problem("unsupported_media_type", "send the body as application/json") };
   if (fe.statusCode === 429) return { problem: problem("rate_limited", fe.message) };
   return null;
-}
-
-export function errorHandler(this: unknown, err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const known = toProblem(err);
-  if (known) return sendProblem(reply, known.problem, known.headers);
-  request.log.error({ err }, "unexpected error");
-  return sendProblem(reply, problem("internal", "something went wrong on the server; it has been logged"));
 }
