@@ -209,8 +209,8 @@ export function runSimulation(options: SimulationOptions): Simulation {
    * One registration, with the agent's probe while the registry takes them. A
    * registry without probes (or one that may not reach this machine) refuses
    * it with a 400: the card goes again at once without, and so do all the
-   * fleet's from then on (one extra request in all: the first agent registers
-   * alone, before the others).
+   * fleet's from then on (at most one extra request per registration already
+   * in flight, and no extra pacer turn).
    */
   const registerCard = async (m: Member) => {
     const probe = probeOf(m);
@@ -349,10 +349,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
       cardServer = await startCardServer(members.map((m) => ({ card: m.sim.card, reachable: () => reachable(m) })));
       summary.card_server = cardServer.origin;
     }
-    // The first registration alone tells whether the registry takes probes, so
-    // the others do not each send a probe the registry refuses.
-    await register(members[0]);
-    await inBatches(members.slice(1), REGISTER_CONCURRENCY, register);
+    await inBatches(members, REGISTER_CONCURRENCY, register);
     if (summary.registered === 0 && running) {
       const why = summary.failed_registrations[0];
       throw new AgentMeshError({ status: 0, code: (why?.code as never) ?? "unreachable", detail: why ? `no agent could register: ${why.detail}` : "no agent could register" });
