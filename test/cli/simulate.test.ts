@@ -130,6 +130,16 @@ describe("agentmesh serve --demo", () => {
       expect(demo.stderr).toMatch(/demo: reports from the simulated agents count in full/);
       // Its agents serve cards from this machine, so the registry may fetch loopback (never a default outside --demo).
       expect(demo.stderr).toContain("demo: the registry may fetch cards from and probe this machine (--probe-allow 127.0.0.0/8,::1/128)");
+      // The agents' cards and health endpoints are served from the demo's process; the registry probes them
+      // (or, a registry without probes, refuses the probe and the fleet registers without).
+      const served = /serving their cards at (http:\/\/127\.0\.0\.1:\d+), probed by the registry/.exec(demo.stderr);
+      if (served) {
+        const ids: string[] = (await getJson(`${url}/api/v1/agents?tag=simulated&limit=100`)).agents.map((a: { id: string }) => a.id);
+        const cards = await Promise.all(ids.map((id) => fetch(`${served[1]}/agents/${id}/.well-known/agent-card.json`).then((r) => r.json(), () => null)));
+        expect(cards.filter((c) => c !== null && c.supportedInterfaces?.length === 1).length).toBeGreaterThan(0);
+      } else {
+        expect(demo.stderr).toContain("the registry refused their probes, so they are judged by heartbeats alone");
+      }
       await waitFor(async () => {
         const events = await logAfter(url, 0, "").catch(() => []);
         return events.some((e) => e.type === "trust_score_changed" && / reported by /.test(String(e.reason)));

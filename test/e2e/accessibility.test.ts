@@ -3,8 +3,10 @@
  * axe-core finds no serious or critical violation on the agents page and an
  * agent's page (wide and narrow), every control shows a clear focus ring, and
  * at 390 px names and chart labels stay readable and long tags end in an
- * ellipsis.
+ * ellipsis. Probe states, recent probes and A2A cards are scanned too.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { describeViolations, seriousViolations } from "./support/axe.js";
@@ -13,6 +15,7 @@ import { openDashboard, PATIENCE, row } from "./support/dashboard.js";
 import { card, RegistryClient } from "./support/registry.js";
 import { startE2EServer, type E2EServer } from "./support/server.js";
 
+const A2A_CARD = JSON.parse(readFileSync(join(import.meta.dirname, "..", "fixtures", "a2a", "card-v1.json"), "utf8"));
 const LONG_TAG = "an-extremely-long-tag-that-never-seems-to-end-xyz";
 
 let server: E2EServer;
@@ -77,6 +80,59 @@ describe("accessibility", () => {
       await page.setViewportSize({ width, height: 900 });
       await openAgent(page, "calendar-agent");
       await expectNoSeriousViolations(page);
+    });
+  }
+});
+
+/**
+ * The probe state, the health explanation, the recent probes and the A2A card
+ * under axe. Until this registry probes and serves cards (issue 14's probe
+ * wiring and card registration), the fields it will send are added to its real
+ * answers on the way to the page, so the same components are scanned now.
+ */
+async function withProbesAndCards(page: Page) {
+  const iso = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
+  const failing = { kind: "http", state: "failing", failing_since: iso(40), last_ok_at: iso(45) };
+  const probed = (a: Record<string, unknown>) =>
+    a.id === "calendar-agent" ? { ...a, probe: failing, health_reason: `heartbeat says healthy; probe failing since ${failing.failing_since}: connection refused`, card_url: null } : { ...a, probe: { ...failing, state: "passing", failing_since: null } };
+  await page.route("**/api/v1/agents**", async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path.endsWith("/card")) return route.fulfill({ json: A2A_CARD });
+    const response = await route.fetch();
+    const body = await response.json();
+    if (path === "/api/v1/agents") body.agents = body.agents.map(probed);
+    else if (path.endsWith("/health")) {
+      const result = { kind: "http", ok: false, latency_ms: 3, error: "connection refused" };
+      body.history.push({ at: iso(40), status: "unhealthy", previous_status: "healthy", message: null, source: "probe", probe: result });
+      body.probe = {
+        probe: { kind: "http", url: "http://127.0.0.1:9/healthz", interval_ms: 5000, timeout_ms: 2000, failures: 2, successes: 1 },
+        ...failing,
+        next_due_at: iso(-5),
+        recent: [{ kind: "http", ok: true, latency_ms: 2, status_code: 200, at: iso(45) }, { ...result, at: iso(40) }],
+      };
+    } else if (!path.endsWith("/trust")) return route.fulfill({ response, json: probed(body) });
+    return route.fulfill({ response, json: body });
+  });
+}
+
+describe("accessibility of probes and A2A cards", () => {
+  for (const width of [1280, 390]) {
+    it(`finds no serious or critical axe violation where probe states, recent probes and an A2A card show, at ${width} px`, async () => {
+      const page = await browser.context.newPage();
+      try {
+        await page.setViewportSize({ width, height: 900 });
+        await withProbesAndCards(page);
+        await openDashboard(page, server.url);
+        await row(page, "calendar-agent").locator('[data-testid="probe-state"][data-state="failing"]').waitFor({ timeout: PATIENCE });
+        await expectNoSeriousViolations(page);
+        await openAgent(page, "calendar-agent");
+        await page.locator('[data-testid="probe-results"]').waitFor({ timeout: PATIENCE });
+        await page.locator('[data-testid="a2a-card"]').waitFor({ timeout: PATIENCE });
+        await page.locator('[data-testid="a2a-card"] summary').first().click();
+        await expectNoSeriousViolations(page);
+      } finally {
+        await page.close();
+      }
     });
   }
 });

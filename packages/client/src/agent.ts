@@ -24,6 +24,8 @@ import {
   type Protocol,
   type TrustTier,
 } from "./vocabulary.js";
+import type { HealthSource, ProbeResult } from "./events.js";
+import type { ProbeHealth } from "./probes.js";
 
 export const AgentId = Type.String({
   minLength: 1,
@@ -217,6 +219,10 @@ export interface HealthPoint {
   status: HealthStatus;
   previous_status: HealthStatus;
   message: string | null;
+  /** What caused the change (absent from a registry without probes, and on points logged before them). */
+  source?: HealthSource;
+  /** For `source: "probe"`: the result that completed the run. */
+  probe?: ProbeResult;
 }
 
 /** How the refresh of a card registered by URL stands: the card held stays the last good one while `error` says why the latest refresh could not use it. */
@@ -234,6 +240,14 @@ export interface HealthReport {
   history: HealthPoint[];
   /** For an agent registered by card URL: its card's refresh (absent otherwise). */
   card_refresh?: CardRefreshState;
+  /**
+   * Why the agent has its health, e.g. "heartbeat says healthy; probe failing
+   * since 2026-12-02T09:00:00Z: connection refused" (issue 14; absent from a
+   * registry without probes).
+   */
+  health_reason?: string | null;
+  /** The agent's probe, its state and recent results; null without a probe (absent from a registry without probes). */
+  probe?: ProbeHealth | null;
 }
 
 export interface RegisterResponse {

@@ -20,6 +20,7 @@ import type {
   TrustReport,
 } from "./agent.js";
 import type { EventHistory, EventType } from "./events.js";
+import type { A2AAgentCard } from "./a2a-card.js";
 import { invalidArgument, isAbortSignal } from "./errors.js";
 import { startHeartbeatLoop, type HeartbeatLoop, type HeartbeatOptions } from "./heartbeats.js";
 import { normalizeBaseUrl, request, type CallOptions, type FetchFn, type RequestOptions, type Transport } from "./http.js";
@@ -208,12 +209,6 @@ export class AgentMeshClient {
     return res;
   }
 
-  /** Agent `id` as an A2A Agent Card: the card it was registered from, as published, or one built from its registration. */
-  async card(id: string, options: CallOptions = {}): Promise<Record<string, unknown>> {
-    requireId(id, "card()");
-    return this.call<Record<string, unknown>>("GET", AgentMeshClient.path(id, "/card"), { token: this.token, signal: options.signal });
-  }
-
   /** Changes card fields of agent `id` (this client's agent, or any with the admin token). */
   async update(id: string, patch: AgentPatch, options: CallOptions = {}): Promise<Agent> {
     requireId(id, "update()");
@@ -291,10 +286,23 @@ export class AgentMeshClient {
     return this.call<TrustReport>("GET", AgentMeshClient.path(id, "/trust"), { token: this.token, signal: options.signal });
   }
 
-  /** Health status and recent transitions of agent `id`. */
+  /**
+   * Health status and recent transitions of agent `id`, each with its cause;
+   * from a registry that probes, also why (`health_reason`) and the probe with
+   * its recent results.
+   */
   async health(id: string, options: CallOptions = {}): Promise<HealthReport> {
     requireId(id, "health()");
     return this.call<HealthReport>("GET", AgentMeshClient.path(id, "/health"), { token: this.token, signal: options.signal });
+  }
+
+  /**
+   * The A2A card of agent `id`: as the agent published it when it was
+   * registered from a card URL, else its fields mapped to an A2A 1.0 card.
+   */
+  async card(id: string, options: CallOptions = {}): Promise<A2AAgentCard> {
+    requireId(id, "card()");
+    return this.call<A2AAgentCard>("GET", AgentMeshClient.path(id, "/card"), { token: this.token, signal: options.signal });
   }
 
   /** Counts by health and tier, subscribers, events, and the server's timings. */

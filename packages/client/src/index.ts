@@ -16,6 +16,8 @@ export { backoffDelay, cancellableSleep, type BackoffOptions } from "./backoff.j
 export { DEFAULT_PAGE_SIZE } from "./pages.js";
 export { DEFAULT_ORDER, DEFAULT_SORT, matchesText, searchNeedle, searchText, termIndex, type Searchable, type SortOrder } from "./list.js";
 export type * from "./agent.js";
+export type * from "./probes.js";
+export type * from "./a2a-card.js";
 export * from "./vocabulary.js";
 export * from "./events.js";
 export * from "./problems.js";

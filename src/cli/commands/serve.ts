@@ -121,7 +121,14 @@ function startDemo(running: RunningServer, io: Io): Simulation {
     registrationToken: running.config.registrationToken ?? undefined,
   });
   sim.ready.then(
-    () => io.err.write(`agentmesh serve: demo: ${sim.summary.registered} simulated agents running (seed ${sim.summary.seed}); open ${running.url}/\n`),
+    () => {
+      const s = sim.summary;
+      const probes =
+        s.probes === "on"
+          ? `serving their cards at ${s.card_server}, probed by the registry; ${s.unreachable} not answering probes`
+          : "the registry refused their probes, so they are judged by heartbeats alone";
+      io.err.write(`agentmesh serve: demo: ${s.registered} simulated agents running (seed ${s.seed}), ${probes}; open ${running.url}/\n`);
+    },
     (err) => io.err.write(`agentmesh serve: demo: the simulated fleet could not start: ${clean(oneLine((err as Error).message))}\n`),
   );
   return sim;

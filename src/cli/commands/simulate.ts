@@ -26,6 +26,15 @@ invocation outcomes about its members, so health and trust move. Ctrl-C stops
 it: the agents are deregistered (their tokens exist only in this process) and
 a summary is printed.
 
+The agents also serve their A2A cards and health endpoints from this process
+(one small HTTP server on 127.0.0.1) and register with a probe of them, so the
+registry checks them for itself. A quarter of them start cut off, and others
+are cut off now and then: they stop answering probes while their heartbeats
+still say "healthy", which the registry reports as unhealthy ("probe
+failing"). The registry must be allowed to fetch from this machine (serve
+--probe-allow 127.0.0.0/8; serve --demo does it); a registry that refuses the
+probe (400) gets plain registrations instead.
+
 Flags:
   -n, --agents <n>             Fleet size, 1–1000 (default 10)
   --seed <seed>                Same seed → same cards and same decisions (default: random,
@@ -34,6 +43,7 @@ Flags:
                                (default: a quarter of the fleet size, at least 1)
   --duration <time>            Stop after this long, e.g. 30s, 5m, 1m30s (default: until Ctrl-C)
   --keep                       Leave the agents registered at the end (they go offline)
+  --no-probes                  Serve no cards and register without probes
   --registration-token <tok>   If the registry requires one (env AGENTMESH_REGISTRATION_TOKEN)
   --json                       Print the final summary as JSON on stdout (snake_case, like the API)
   -q, --quiet                  No progress line
@@ -59,6 +69,7 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
     rate: { type: "string" },
     duration: { type: "string" },
     keep: { type: "boolean" },
+    "no-probes": { type: "boolean" },
     "registration-token": { type: "string" },
     json: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
@@ -84,6 +95,7 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
     token: conn.token,
     registrationToken,
     keep: values.keep,
+    probes: !values["no-probes"],
   });
 
   // The progress line: rewritten in place on a terminal, a plain line every 5 s otherwise.

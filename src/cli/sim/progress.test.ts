@@ -18,6 +18,10 @@ const busy: SimulationSummary = {
   states: { healthy: 950, degraded: 30, unhealthy: 15, silent: 5 },
   errors: { unreachable: 12 },
   elapsed_ms: 3_599_000,
+  probes: "off",
+  card_server: null,
+  unreachable: 0,
+  cuts: 0,
 };
 
 describe("progress line", () => {
@@ -33,6 +37,13 @@ describe("progress line", () => {
     expect(progressLine(busy, createStyle(false), 79)).toBe("59:59 · 1000/1000 agents · 950 ok 30 deg 15 unh 5 off · 12 err");
     const fifty = { ...busy, agents: 50, registered: 50, heartbeats: 230, reports: { success: 500, failure: 10, timeout: 2 }, errors: {}, elapsed_ms: 42_000, states: { healthy: 45, degraded: 3, unhealthy: 1, silent: 1 } };
     expect(progressLine(fifty, createStyle(false), 79)).toBe("00:42 · 50/50 agents · 45 ok 3 deg 1 unh 1 off · 230 hb · 512 rep · 0 err");
+  });
+
+  it("counts the agents not answering probes when probes are on, and says where the cards are served", () => {
+    const probed = { ...busy, probes: "on" as const, card_server: "http://127.0.0.1:4000", unreachable: 7, cuts: 9 };
+    expect(progressLine(probed, createStyle(false))).toContain("5 silent · 7 unreachable · 1234567 heartbeats");
+    expect(summaryLines(probed, createStyle(false))).toContain("  probes        cards and health endpoints at http://127.0.0.1:4000; 9 cut-offs (agents that stopped answering probes)");
+    expect(summaryLines({ ...busy, probes: "refused" }, createStyle(false)).join("\n")).toContain("refused by the registry");
   });
 
   it("shows the server's words escaped in the summary", () => {

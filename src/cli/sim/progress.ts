@@ -34,6 +34,7 @@ export function progressLine(s: SimulationSummary, style: Style, width = Infinit
       elapsed(s.elapsed_ms),
       `${s.registered}/${s.agents} agents`,
       `${style.green(`${st.healthy} healthy`)} ${style.yellow(`${st.degraded} degraded`)} ${style.red(`${st.unhealthy} unhealthy`)} ${style.magenta(`${st.silent} silent`)}`,
+      ...(s.probes === "on" ? [`${s.unreachable} unreachable`] : []),
       `${s.heartbeats} heartbeats`,
       `${sum(s.reports)} reports`,
       err(`${errors} errors`),
@@ -63,6 +64,12 @@ export function progressLine(s: SimulationSummary, style: Style, width = Infinit
   return fitWidth(plain, width);
 }
 
+function probeLine(s: SimulationSummary): string {
+  if (s.probes === "off") return "off (--no-probes)";
+  if (s.probes === "refused") return "refused by the registry (400 naming probe): registered without";
+  return `cards and health endpoints at ${clean(s.card_server ?? "")}; ${s.cuts} cut-offs (agents that stopped answering probes)`;
+}
+
 export function summaryLines(s: SimulationSummary, style: Style): string[] {
   const lines = [
     style.bold(`simulation finished after ${elapsed(s.elapsed_ms)} (seed ${clean(s.seed)}; run again with --seed ${clean(s.seed)})`),
@@ -71,6 +78,7 @@ export function summaryLines(s: SimulationSummary, style: Style): string[] {
     `  reports       ${sum(s.reports)} (${s.reports.success} success, ${s.reports.failure} failure, ${s.reports.timeout} timeout)${s.skipped_reports ? `, ${s.skipped_reports} skipped (too many in flight)` : ""}`,
     `  transitions   ${s.transitions.degraded} degraded, ${s.transitions.unhealthy} unhealthy, ${s.transitions.silent} went silent, ${s.transitions.healthy} recovered`,
   ];
+  lines.push(`  probes        ${probeLine(s)}`);
   if (s.rate_limited) lines.push(`  rate limit    ${s.rate_limited} answers of 429 waited out (not errors)`);
   const errors = Object.entries(s.errors);
   lines.push(`  errors        ${errors.length ? errors.map(([code, n]) => `${n} ${clean(code)}`).join(", ") : "none"}`);

@@ -5,13 +5,23 @@
  * its behaviour decides, or nothing while silent), and the fleet reports
  * invocation outcomes about its members at `rate` per second, so health and
  * trust move. Every request goes through the SDK.
+ *
+ * The agents also serve their A2A cards and health endpoints from this process
+ * (card-server.ts) and register with a probe pointing there, so the registry
+ * checks them for itself; some are cut off for a while (reach.ts) and stop
+ * answering probes while their heartbeats still say "healthy". A registry that
+ * does not take `probe` yet (a 400 naming it) gets the plain registrations.
  */
 import { AgentMeshClient, AgentMeshError, cancellableSleep } from "@agentmesh/client";
 import type { InvocationOutcome } from "../../shared/agent.js";
+import type { AgentCard } from "../../shared/agent.js";
+import type { ProbeSpec } from "../../shared/probe.js";
 import { INITIAL_BEHAVIOUR, invoke, nextBehaviour, type AgentBehaviour, type SimState } from "./behaviour.js";
+import { startCardServer, type CardServer } from "./card-server.js";
 import { fleet, type SimAgent } from "./cards.js";
 import { Pacer } from "./pacer.js";
 import { createRandom, type Random } from "./random.js";
+import { initialReach, nextReach, type Reach } from "./reach.js";
 
 export interface SimulationOptions {
   /** The registry's base URL. */
@@ -34,8 +44,20 @@ export interface SimulationOptions {
   maxInFlight?: number;
   /** Paces registrations under the server's per-address limit (default: a Pacer starting at 10/s). */
   pacer?: Pacer;
+  /** Serve cards and health endpoints on 127.0.0.1 and register each agent with a probe of them (default true). */
+  probes?: boolean;
   fetch?: typeof globalThis.fetch;
 }
+
+/**
+ * Probe settings for the simulated agents: the fastest the registry allows,
+ * so a cut-off agent is shown failing within about ten seconds and a
+ * recovered one within five.
+ */
+export const SIM_PROBE = { interval_ms: 5_000, timeout_ms: 2_000, failures: 2, successes: 1 } as const;
+
+/** `off` (not asked for), `on` (registered with probes) or `refused` (the registry refused `probe`: registered without). */
+export type ProbeMode = "off" | "on" | "refused";
 
 /** The counters, also what `agentmesh simulate --json` prints: snake_case, like the API. */
 export interface SimulationSummary {
@@ -61,6 +83,14 @@ export interface SimulationSummary {
   /** Failed requests by error code. */
   errors: Record<string, number>;
   elapsed_ms: number;
+  /** Whether the agents were registered with probes. */
+  probes: ProbeMode;
+  /** Where the agents' cards and health endpoints are served (null without probes). */
+  card_server: string | null;
+  /** Agents now not answering probes: cut off (still heartbeating) or silent. */
+  unreachable: number;
+  /** The agents' cut-offs that began, over the run. */
+  cuts: number;
 }
 
 export interface Simulation {
@@ -79,6 +109,8 @@ interface Member {
   client: AgentMeshClient;
   rnd: Random;
   behaviour: AgentBehaviour;
+  reach: Reach;
+  reachRnd: Random;
   registered: boolean;
   sleeper: ReturnType<typeof cancellableSleep> | null;
 }
@@ -91,6 +123,15 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
     while (next < items.length) await fn(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+/**
+ * A 400 that names `probe`: a registry without probes (`body.probe` is not a
+ * known field) or one that refuses this probe (e.g. a loopback URL it may not fetch).
+ */
+export function refusesProbe(err: unknown): boolean {
+  if (!(err instanceof AgentMeshError) || err.status !== 400) return false;
+  return (err.errors ?? []).some((e) => /^body\.probe\b/.test(e.field)) || /\bprobe\b/.test(err.detail);
 }
 
 export function runSimulation(options: SimulationOptions): Simulation {
@@ -116,6 +157,10 @@ export function runSimulation(options: SimulationOptions): Simulation {
     states: { healthy: 0, degraded: 0, unhealthy: 0, silent: 0 },
     errors: {},
     elapsed_ms: 0,
+    probes: options.probes === false ? "off" : "on",
+    card_server: null,
+    unreachable: 0,
+    cuts: 0,
   };
   const pacer = options.pacer ?? new Pacer();
   const isRateLimited = (err: unknown): err is AgentMeshError => err instanceof AgentMeshError && err.code === "rate_limited";
@@ -134,9 +179,23 @@ export function runSimulation(options: SimulationOptions): Simulation {
     client: new AgentMeshClient({ url: options.url, registrationToken: options.registrationToken, fetch: options.fetch }),
     rnd: createRandom(seed).fork(`agent-${i}`),
     behaviour: INITIAL_BEHAVIOUR,
+    reachRnd: createRandom(seed).fork(`reach-${i}`),
+    reach: { reachable: true, ticks: 0 },
     registered: false,
     sleeper: null,
   }));
+  for (const [i, m] of members.entries()) {
+    m.reach = initialReach(i, m.reachRnd);
+    if (!m.reach.reachable) summary.cuts++;
+  }
+  /** A silent agent is down: it answers nothing. */
+  const reachable = (m: Member) => m.reach.reachable && m.behaviour.state !== "silent";
+  let cardServer: CardServer | null = null;
+  const probeOf = (m: Member): ProbeSpec | null => {
+    if (!cardServer || summary.probes !== "on") return null;
+    const id = m.sim.card.id;
+    return m.sim.card.protocol === "a2a" ? { kind: "a2a", url: cardServer.cardUrl(id), ...SIM_PROBE } : { kind: "http", url: cardServer.healthUrl(id), ...SIM_PROBE };
+  };
   let running = true;
   let inFlight = 0;
   const pending = new Set<Promise<unknown>>();
@@ -144,6 +203,25 @@ export function runSimulation(options: SimulationOptions): Simulation {
     pending.add(p);
     p.finally(() => pending.delete(p)).catch(() => {});
     return p;
+  };
+
+  /**
+   * One registration, with the agent's probe while the registry takes them. A
+   * registry without probes (or one that may not reach this machine) refuses
+   * it with a 400: the card goes again at once without, and so do all the
+   * fleet's from then on (at most one extra request per registration already
+   * in flight, and no extra pacer turn).
+   */
+  const registerCard = async (m: Member) => {
+    const probe = probeOf(m);
+    if (!probe) return m.client.register(m.sim.card);
+    try {
+      return await m.client.register({ ...m.sim.card, probe } as AgentCard);
+    } catch (err) {
+      if (!refusesProbe(err)) throw err;
+      summary.probes = "refused";
+      return m.client.register(m.sim.card);
+    }
   };
 
   /**
@@ -156,7 +234,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
       const turn = await pacer.turn();
       if (!running) return;
       try {
-        await m.client.register(m.sim.card);
+        await registerCard(m);
         pacer.succeeded(turn);
         m.registered = true;
         summary.registered++;
@@ -196,7 +274,12 @@ export function runSimulation(options: SimulationOptions): Simulation {
     let offlineAfterMs = 30_000;
     let keepState = true; // the first tick, and a heartbeat sent again after a 429
     while (running) {
-      if (!keepState) setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
+      if (!keepState) {
+        setState(m, nextBehaviour(m.behaviour, m.sim.persona, m.rnd, Math.ceil(offlineAfterMs / intervalMs)));
+        const reach = nextReach(m.reach, m.sim.persona, m.reachRnd);
+        if (m.reach.reachable && !reach.reachable) summary.cuts++;
+        m.reach = reach;
+      }
       keepState = false;
       const b = m.behaviour;
       if (b.state !== "silent") {
@@ -262,6 +345,10 @@ export function runSimulation(options: SimulationOptions): Simulation {
   let lives: Promise<void>[] = [];
 
   const ready = (async () => {
+    if (summary.probes === "on") {
+      cardServer = await startCardServer(members.map((m) => ({ card: m.sim.card, reachable: () => reachable(m) })));
+      summary.card_server = cardServer.origin;
+    }
     await inBatches(members, REGISTER_CONCURRENCY, register);
     if (summary.registered === 0 && running) {
       const why = summary.failed_registrations[0];
@@ -311,6 +398,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
           },
         );
       }
+      await cardServer?.close();
       const final = snapshot();
       resolveDone(final);
       return final;
@@ -322,6 +410,7 @@ export function runSimulation(options: SimulationOptions): Simulation {
     return {
       ...summary,
       states,
+      unreachable: members.filter((m) => m.registered && !reachable(m)).length,
       elapsed_ms: Date.now() - started,
       reports: { ...summary.reports },
       transitions: { ...summary.transitions },

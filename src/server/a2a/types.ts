@@ -14,6 +14,8 @@
  * typed; the card is kept as published, unknown fields included.
  */
 
+import type { A2ACardSkill } from "@agentmesh/client";
+
 export const WELL_KNOWN_CARD_PATH = "/.well-known/agent-card.json";
 /** The path agents before A2A 0.3 published their card at. */
 export const LEGACY_WELL_KNOWN_CARD_PATH = "/.well-known/agent.json";
@@ -36,14 +38,8 @@ export interface A2AInterface {
   tenant?: string;
 }
 
-export interface A2ASkill {
-  id: string;
-  name: string;
-  description: string;
-  tags: string[];
-  examples?: string[];
-  inputModes?: string[];
-  outputModes?: string[];
+/** A skill as the client package types it (`card(id)`), plus the per-skill security the registry reads. */
+export interface A2ASkill extends A2ACardSkill {
   /** 1.0 */
   securityRequirements?: unknown[];
   /** 0.3 */

@@ -1,7 +1,9 @@
 import { memo } from "react";
 import { Link, useNavigate } from "react-router";
 import type { Agent } from "@agentmesh/client";
+import { probeOf } from "../api/probe-view";
 import { HealthBadge } from "../components/HealthBadge";
+import { ProbeState } from "../components/ProbeState";
 import { Tag } from "../components/Tag";
 import { Heartbeat } from "../components/Heartbeat";
 import { TrustBar } from "../components/TrustBar";
@@ -38,6 +40,7 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
       </td>
       <td className="py-1 pr-3">
         <HealthBadge status={agent.health_status} />
+        <ProbeState probe={probeOf(agent)} block className="mt-0.5" />
       </td>
       <td className="py-1 pr-3">
         <TrustBar score={agent.trust_score} tier={agent.trust_tier} />

@@ -3,7 +3,7 @@
  * problem answers (RFC 9457) turned into `ApiError`. The session cookie rides
  * along by itself; no token is ever put in a URL.
  */
-import type { Problem } from "@agentmesh/client";
+import { AgentMeshError, type Problem } from "@agentmesh/client";
 
 export const API = "/api/v1";
 
@@ -50,6 +50,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** A 404 from the page's own calls or from the client package's. */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404;
+  return (error instanceof ApiError || error instanceof AgentMeshError) && error.status === 404;
 }

@@ -1,17 +1,22 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
-import { agentKey, fetchAgent, fetchHealth, fetchTrust, healthKey, trustKey } from "../api/agent";
+import { agentKey, cardKey, fetchAgent, fetchCard, fetchHealth, fetchTrust, healthKey, trustKey } from "../api/agent";
+import { cardUrlOf, probeOf, type ProbedAgent } from "../api/probe-view";
 import { isNotFound } from "../api/http";
 import { HealthBadge } from "../components/HealthBadge";
+import { ProbeState } from "../components/ProbeState";
 import { RelativeTime } from "../components/RelativeTime";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { AgentEventFeed } from "../feed/EventFeed";
 import { useFleet } from "../hooks/useFleet";
+import { A2ACardPanel } from "./A2ACardPanel";
 import { AgentCardPanel, SkillsList } from "./AgentCardPanel";
 import { resolveDetail } from "./agent-detail";
+import { HealthExplained } from "./HealthExplained";
 import { HealthHistory } from "./HealthHistory";
 import { LastHeartbeat } from "./LastHeartbeat";
+import { ProbeResults } from "./ProbeResults";
 import { TrustChart } from "./TrustChart";
 
 function Panel({ title, children }: { title: string; children: ReactNode }) {
@@ -23,6 +28,10 @@ function Panel({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
+/** What the agent's A2A card is made of: a change refetches the card. */
+const cardFingerprint = (a: ProbedAgent | undefined) =>
+  a ? JSON.stringify([a.name, a.description, a.version, a.endpoint, a.protocol, a.provider, a.skills, a.card_url ?? null]) : "";
+
 const noRetryOn404 = (failures: number, error: unknown) => !isNotFound(error) && failures < 1;
 
 export function AgentDetailPage() {
@@ -33,6 +42,15 @@ export function AgentDetailPage() {
   const trust = useQuery({ queryKey: trustKey(id), queryFn: ({ signal }) => fetchTrust(id, signal), staleTime: Infinity, retry: noRetryOn404 });
   const health = useQuery({ queryKey: healthKey(id), queryFn: ({ signal }) => fetchHealth(id, signal), staleTime: Infinity, retry: noRetryOn404 });
   const detail = resolveDetail(id, fleet, agentQuery.data, agentQuery.error);
+  const shown = detail.kind === "live" || detail.kind === "deregistered" ? (detail.agent ?? undefined) : undefined;
+  const card = useQuery({
+    queryKey: cardKey(id, cardFingerprint(shown)),
+    queryFn: ({ signal }) => fetchCard(id, signal),
+    staleTime: Infinity,
+    enabled: shown !== undefined && detail.kind === "live",
+    retry: noRetryOn404,
+  });
+  const healthView = health.data;
 
   const back = (
     <Link to="/" className="text-xs text-muted hover:text-zinc-300">
@@ -65,7 +83,10 @@ export function AgentDetailPage() {
             deregistered
           </span>
         ) : (
-          <HealthBadge status={agent.health_status} />
+          <>
+            <HealthBadge status={agent.health_status} />
+            <ProbeState probe={probeOf(agent)} />
+          </>
         )}
       </header>
       {gone && (
@@ -95,7 +116,14 @@ export function AgentDetailPage() {
                 <LastHeartbeat agent={agent} readAt={agentQuery.dataUpdatedAt || null} checking={agentQuery.isFetching} onCheck={() => void agentQuery.refetch()} />
               </div>
             </div>
+            <HealthExplained agent={agent} health={healthView} />
             {health.data ? <HealthHistory history={health.data.history} /> : health.isError ? null : <Loading what="health history" />}
+            {healthView?.probe && (
+              <div className="mt-3 border-t border-zinc-800/60 pt-2">
+                <h3 className="mb-1 text-xs text-muted">Recent probes</h3>
+                <ProbeResults probe={healthView.probe} />
+              </div>
+            )}
           </Panel>
           <div className="flex max-h-80 flex-col overflow-hidden rounded border border-zinc-800">
             <AgentEventFeed agentId={agent.id} />
@@ -107,6 +135,21 @@ export function AgentDetailPage() {
           </Panel>
           <Panel title={`Skills (${agent.skills.length})`}>
             <SkillsList agent={agent} />
+          </Panel>
+          <Panel title="A2A card">
+            {card.data ? (
+              <A2ACardPanel card={card.data} cardUrl={cardUrlOf(agent)} />
+            ) : card.isError ? (
+              isNotFound(card.error) ? (
+                <p className="text-sm text-muted">This registry serves no A2A card for the agent.</p>
+              ) : (
+                <ErrorState error={card.error} what="the A2A card" onRetry={() => void card.refetch()} />
+              )
+            ) : gone ? (
+              <p className="text-sm text-muted">Not available after deregistration.</p>
+            ) : (
+              <Loading what="the A2A card" />
+            )}
           </Panel>
         </div>
       </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HealthReport, TrustReport } from "@agentmesh/client";
+import type { HealthReport, ProbeHealth, TrustReport } from "@agentmesh/client";
 import { agent, at, healthChanged, registered, trustChanged, updated } from "../test/factories";
 import { applyToHealth, applyToTrust, later } from "./history-updates";
 
@@ -25,7 +25,27 @@ describe("applyToHealth", () => {
     const next = applyToHealth(health, healthChanged(agent("a", { health_status: "degraded", updated_at: at(30), last_heartbeat_at: at(29) }), "healthy", "slow"));
     expect(next.status).toBe("degraded");
     expect(next.last_heartbeat_at).toBe(at(29));
-    expect(next.history.at(-1)).toEqual({ at: at(30), status: "degraded", previous_status: "healthy", message: "slow" });
+    expect(next.history.at(-1)).toEqual({ at: at(30), status: "degraded", previous_status: "healthy", message: "slow", source: "heartbeat" });
+  });
+
+  it("keeps a probe's cause with the point, and adds its result to the recent probes", () => {
+    const probe: ProbeHealth = {
+      probe: { kind: "http", url: "http://127.0.0.1:9/healthz", interval_ms: 5000, timeout_ms: 2000, failures: 2, successes: 1 },
+      state: "passing",
+      failing_since: null,
+      last_ok_at: at(20),
+      next_due_at: at(35),
+      recent: [{ kind: "http", ok: true, latency_ms: 3, status_code: 200, at: at(20) }],
+    };
+    const result = { kind: "http" as const, ok: false, latency_ms: 2000, error: "timeout" };
+    const failing = agent("a", { health_status: "unhealthy", updated_at: at(30), probe: { kind: "http", state: "failing", failing_since: at(25), last_ok_at: at(20) } } as never);
+    const event = { ...healthChanged(failing, "healthy"), source: "probe" as const, probe: result };
+    const next = applyToHealth({ ...health, probe }, event);
+    expect(next.history.at(-1)).toMatchObject({ status: "unhealthy", source: "probe", probe: result });
+    expect(next.probe?.recent.at(-1)).toEqual({ ...result, at: at(30) });
+    expect(next.probe).toMatchObject({ state: "failing", failing_since: at(25) });
+    // A report without a probe part (a registry that does not probe) gets none.
+    expect(applyToHealth(health, event).probe).toBeUndefined();
   });
 
   it("takes a later heartbeat time from any event, never an earlier one", () => {

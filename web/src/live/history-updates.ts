@@ -4,8 +4,8 @@
  * return the same object when the event adds nothing (other agent, other type,
  * or a point the history already has).
  */
-import type { HealthReport, TrustReport } from "@agentmesh/client";
-import type { RegistryEvent } from "@agentmesh/client";
+import type { AgentHealthChangedEvent, HealthReport, RegistryEvent, TrustReport } from "@agentmesh/client";
+import { probeOf } from "../api/probe-view";
 
 /** Points kept per chart; the server answers its own recent window. */
 export const MAX_POINTS = 500;
@@ -27,8 +27,29 @@ export function applyToHealth(report: HealthReport, event: RegistryEvent): Healt
   }
   const last = report.history.at(-1);
   if (last && Date.parse(last.at) >= Date.parse(event.timestamp)) return report;
-  const point = { at: event.timestamp, status: event.status, previous_status: event.previous_status, message: event.message };
-  return { ...report, status: event.status, last_heartbeat_at: lastHeartbeat, history: [...report.history, point].slice(-MAX_POINTS) };
+  // The cause rides along (source, and the probe result that completed a run), so the page can say why.
+  const point = {
+    at: event.timestamp,
+    status: event.status,
+    previous_status: event.previous_status,
+    message: event.message,
+    ...(event.source ? { source: event.source } : {}),
+    ...(event.source === "probe" ? { probe: event.probe } : {}),
+  };
+  const next = { ...report, status: event.status, last_heartbeat_at: lastHeartbeat, history: [...report.history, point].slice(-MAX_POINTS) };
+  return event.source === "probe" ? withProbeResult(next, event) : next;
+}
+
+/** A probe's transition also adds its result to the report's recent probes, and its state. */
+function withProbeResult(report: HealthReport, event: Extract<AgentHealthChangedEvent, { source: "probe" }>): HealthReport {
+  if (!report.probe) return report;
+  const summary = probeOf(event.agent);
+  const probe = {
+    ...report.probe,
+    ...(summary ? { state: summary.state, failing_since: summary.failing_since, last_ok_at: summary.last_ok_at } : {}),
+    recent: [...report.probe.recent, { ...event.probe, at: event.timestamp }].slice(-MAX_POINTS),
+  };
+  return { ...report, probe };
 }
 
 /** The later of two ISO times (null counts as never). */
