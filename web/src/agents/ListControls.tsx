@@ -47,6 +47,14 @@ export function ListControls({ params, shown, total, onChange }: Props) {
         <span aria-hidden>{params.order === "asc" ? "↑ " : "↓ "}</span>
         {params.order === "asc" ? "ascending" : "descending"}
       </button>
+      {(["protocol", "tag"] as const).map(
+        (key) =>
+          params[key] && (
+            <button key={key} type="button" onClick={() => onChange({ [key]: null })} className={`${input} hover:bg-zinc-800`} title={`Stop filtering by ${key}`} data-testid={`filter-${key}`}>
+              {key}: {params[key]} <span aria-hidden>×</span>
+            </button>
+          ),
+      )}
       <span className="ml-auto text-xs text-muted tabular-nums" data-testid="shown-count">
         {shown === total ? `${total} agents` : `${shown} of ${total}`}
       </span>
