@@ -77,7 +77,8 @@ export function useAgentWindow(params: ListParams, range: RowRange): AgentWindow
     total,
     rows: rowsFromPages(range, pages),
     entered,
-    leaving: leaving.filter((l) => l.index >= range.start && l.index < range.end),
+    // A row that left from the end of the list has an index at the new end: still on screen.
+    leaving: leaving.filter((l) => l.index >= range.start && l.index <= range.end),
     isPending: results.some((r) => r.isPending) && total === null,
     error: (results.find((r) => r.error)?.error as Error | undefined) ?? null,
     refetch: () => void queryClient.invalidateQueries({ queryKey: windowKey }),
