@@ -1,7 +1,8 @@
 /**
  * The agents page at fleet scale, in real Chromium (playwright-core, the
  * system's Chromium) against `agentmesh serve` on a SQLite file seeded with
- * N agents in one transaction (test/e2e/support/seed.ts). For each size:
+ * N agents in one transaction (test/e2e/support/seed.ts; nothing heartbeats
+ * for them, so the server runs with --offline-after 1h). For each size:
  *
  *   first rows   navigation start → the first agent row in the DOM
  *   heap         JS heap in use after the page settled (CDP Runtime.getHeapUsage, after a GC)
@@ -50,7 +51,7 @@ async function measure(size: number) {
   const seedStart = Date.now();
   await seedFleet(file, size);
   const seedMs = Date.now() - seedStart;
-  const server = await startServer({ database: `sqlite:${file}`, flags: { "rate-limit": 0 } });
+  const server = await startServer({ database: `sqlite:${file}`, flags: { "rate-limit": 0, "offline-after": "1h" } });
   const browser = await launch({ width: 1400, height: 900 });
   try {
     const page = browser.page;
@@ -77,13 +78,14 @@ async function measure(size: number) {
     for (let k = 0; k < opts.repeats; k++) {
       const id = `aaa-bench-${k}`;
       const seen = page.waitForSelector(`[data-testid="agent-row"][data-agent-id="${id}"]`, { timeout: 30_000 }).then(() => Date.now());
+      seen.catch(() => {}); // Awaited below; a failed registration must not leave it unhandled.
       const sent = Date.now();
       const res = await fetch(`${server.url}/api/v1/agents`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ id, name: `AAA bench ${k}`, version: "1.0.0", endpoint: "https://bench.example/a2a", protocol: "a2a", skills: [], tags: [] }),
+        body: JSON.stringify({ id, name: `AAA bench ${k}`, version: "1.0.0", description: "bench newcomer", endpoint: "https://bench.example/a2a", protocol: "a2a", skills: [], tags: [] }),
       });
-      if (!res.ok) throw new Error(`register answered ${res.status}`);
+      if (!res.ok) throw new Error(`register answered ${res.status}: ${await res.text()}`);
       newAgentMs.push((await seen) - sent);
     }
 
@@ -107,7 +109,10 @@ async function measure(size: number) {
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll('[data-testid="agent-name"]')];
       return rows.length > 0 && rows.every((r) => r.textContent?.toLowerCase().includes("vision agent 4"));
-    }, undefined, { timeout: 30_000 });
+    }, undefined, { timeout: 30_000 }).catch(async (err) => {
+      const shown = await page.locator('[data-testid="agent-name"]').allTextContents();
+      throw new Error(`the search's rows did not show; on screen: ${shown.slice(0, 5).join(", ")} (${shown.length} rows; url ${page.url()})`, { cause: err });
+    });
     const searchMs = Date.now() - typed;
     const typingTasks = await takeLongTasks(page);
     return { size, seedMs, firstRowsMs, heapUsedMiB: MiB(heap.usedSize), heapTotalMiB: MiB(heap.totalSize), domRows, rowsAfterScroll, newAgentMs: median(newAgentMs), newAgentAllMs: newAgentMs, loadTasks, scrollTasks, typingTasks, searchMs };

@@ -17,7 +17,8 @@ let server: E2EServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startE2EServer({}, { seed: (file) => seedFleet(file, FLEET) });
+  // Seeded agents send no heartbeats: a long offline-after keeps the sweeper from turning them all offline at once.
+  server = await startE2EServer({ offlineAfter: "1h" }, { seed: (file) => seedFleet(file, FLEET) });
   browser = await launch();
 }, 120_000);
 afterAll(async () => {

@@ -4,7 +4,9 @@
  * agents take seconds, where registering them over HTTP would take many
  * minutes. The file is migrated first through the store, so the server that
  * opens it afterwards finds its schema current. No events are written: the
- * seeded agents are the state before the page opens.
+ * seeded agents are the state before the page opens. Nothing heartbeats for
+ * them, so open the file with a long `offline-after` (an hour) unless a
+ * stampede of offline transitions is what is measured.
  */
 import Database from "better-sqlite3";
 import { openStore } from "../../../src/server/store/open.js";
@@ -30,7 +32,8 @@ export function seededAgent(i: number, now = T0): AgentRow {
     skills: [{ name: word, description: `${word} things` }],
     provider: `provider-${i % 50}`,
     health_status: health,
-    last_heartbeat_at: health === "unknown" ? null : now - (i % 60) * 1000,
+    // Heard from just now: a server opening the file with a long `offline-after` sweeps none of them.
+    last_heartbeat_at: health === "unknown" ? null : now,
     trust_score: trust,
     trust_raw: trust,
     trust_updated_at: now,

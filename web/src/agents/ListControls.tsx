@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from "react";
 import type { HealthStatus, ListSort } from "@agentmesh/client";
 import { HEALTH_ORDER, SORTS, type ListParams } from "./fleet-view";
 
@@ -14,14 +15,7 @@ export function ListControls({ params, shown, total, onChange }: Props) {
   const input = "rounded border border-zinc-800 bg-zinc-900 px-2 py-1 text-sm text-zinc-200 focus:border-sky-500/60";
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <input
-        type="search"
-        value={params.q}
-        onChange={(e) => onChange({ q: e.target.value })}
-        placeholder="Search name, id, tags, skills"
-        aria-label="Search agents"
-        className={`${input} min-w-0 flex-1 basis-56`}
-      />
+      <SearchBox q={params.q} onSearch={(q) => onChange({ q })} className={`${input} min-w-0 flex-1 basis-56`} />
       <select aria-label="Filter by health" value={params.health ?? ""} onChange={(e) => onChange({ health: (e.target.value || null) as HealthStatus | null })} className={input}>
         <option value="">any health</option>
         {HEALTH_ORDER.map((h) => (
@@ -59,5 +53,35 @@ export function ListControls({ params, shown, total, onChange }: Props) {
         {shown === total ? `${total} agents` : `${shown} of ${total}`}
       </span>
     </div>
+  );
+}
+
+/**
+ * The search box holds what is typed itself and hands each change to the URL:
+ * the URL's update lands a render later, and an input bound to it directly
+ * would drop keys typed in between. A change of the URL from elsewhere (back,
+ * a shared link) replaces the text.
+ */
+function SearchBox({ q, onSearch, className }: { q: string; onSearch(q: string): void; className: string }) {
+  const [text, setText] = useState(q);
+  const sent = useRef(q);
+  useEffect(() => {
+    if (q === sent.current) return;
+    sent.current = q;
+    setText(q);
+  }, [q]);
+  return (
+    <input
+      type="search"
+      value={text}
+      onChange={(e) => {
+        sent.current = e.target.value;
+        setText(e.target.value);
+        onSearch(e.target.value);
+      }}
+      placeholder="Search name, id, tags, skills"
+      aria-label="Search agents"
+      className={className}
+    />
   );
 }
