@@ -58,16 +58,21 @@ export function ListControls({ params, shown, total, onChange }: Props) {
 
 /**
  * The search box holds what is typed itself and hands each change to the URL:
- * the URL's update lands a render later, and an input bound to it directly
- * would drop keys typed in between. A change of the URL from elsewhere (back,
- * a shared link) replaces the text.
+ * the URL's update lands later, and an input bound to it directly (or reset
+ * by each late update) would drop keys typed in between. A change of the URL
+ * from elsewhere (back, a shared link) replaces the text.
  */
 function SearchBox({ q, onSearch, className }: { q: string; onSearch(q: string): void; className: string }) {
   const [text, setText] = useState(q);
-  const sent = useRef(q);
+  /** Values handed to the URL that it has not reflected yet (it may reflect them one by one, late). */
+  const pending = useRef<string[]>([]);
   useEffect(() => {
-    if (q === sent.current) return;
-    sent.current = q;
+    const own = pending.current.indexOf(q);
+    if (own >= 0) {
+      pending.current = pending.current.slice(own + 1);
+      return;
+    }
+    pending.current = [];
     setText(q);
   }, [q]);
   return (
@@ -75,7 +80,7 @@ function SearchBox({ q, onSearch, className }: { q: string; onSearch(q: string):
       type="search"
       value={text}
       onChange={(e) => {
-        sent.current = e.target.value;
+        pending.current.push(e.target.value);
         setText(e.target.value);
         onSearch(e.target.value);
       }}
