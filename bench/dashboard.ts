@@ -72,6 +72,7 @@ async function measure(size: number) {
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send("HeapProfiler.collectGarbage");
     const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number; totalSize: number };
+    process.stderr.write(`  ${size}: first rows ${firstRowsMs} ms, heap ${MiB(heap.usedSize)} MiB, ${domRows} rows in the DOM\n`);
 
     // A new agent that sorts first (names A→Z; seeded names are lower case).
     const newAgentMs: number[] = [];
@@ -105,7 +106,8 @@ async function measure(size: number) {
     // Type a search; the deferred value and the server answer it.
     const box = page.getByLabel("Search agents");
     const typed = Date.now();
-    await box.pressSequentially("vision agent 4", { delay: 60 });
+    process.stderr.write(`  ${size}: first rows ${firstRowsMs} ms, heap ${MiB(heap.usedSize)} MiB, ${domRows} rows in the DOM, new agent ${median(newAgentMs)} ms, scroll long tasks ${scrollTasks.count} (max ${scrollTasks.maxMs} ms)\n`);
+    await box.pressSequentially("vision agent 4", { delay: 60, timeout: 120_000 });
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll('[data-testid="agent-name"]')];
       return rows.length > 0 && rows.every((r) => r.textContent?.toLowerCase().includes("vision agent 4"));
