@@ -28,10 +28,12 @@ export interface E2EServer {
 // trustMaturity 0: the fleets here are seconds old, and their reports should move trust.
 export const FAST_HEALTH: Overrides = { heartbeatInterval: "500ms", offlineAfter: "1500ms", sweepInterval: "100ms", trustMaturity: "0" };
 
-export async function startE2EServer(overrides: Overrides = {}): Promise<E2EServer> {
+/** `seed` fills the database file before the server first opens it (e.g. a large fleet, support/seed.ts). */
+export async function startE2EServer(overrides: Overrides = {}, { seed }: { seed?: (dbFile: string) => Promise<void> } = {}): Promise<E2EServer> {
   ensureWebBuilt();
   const dir = mkdtempSync(join(tmpdir(), "agentmesh-e2e-"));
   const dbFile = join(dir, "agentmesh.db");
+  await seed?.(dbFile);
   const config = (port: number) => ({ port, database: `sqlite:${dbFile}`, webRoot: WEB_ROOT, logLevel: "warn", rateLimit: "0", ...FAST_HEALTH, ...overrides });
   const first = await startServer(config(0));
   const server: E2EServer = {

@@ -9,7 +9,15 @@ import { Heartbeat } from "../components/Heartbeat";
 import { TrustBar } from "../components/TrustBar";
 import { useFlash } from "../hooks/useFlash";
 
-export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
+interface RowProps {
+  agent: Agent;
+  /** It just entered the view through a live change: shown arriving. */
+  entered?: boolean;
+  /** It just left the view through a live change: shown briefly, fading, before it goes. */
+  leaving?: boolean;
+}
+
+export const AgentRow = memo(function AgentRow({ agent, entered = false, leaving = false }: RowProps) {
   const ref = useFlash<HTMLTableRowElement>(agent.revision);
   const navigate = useNavigate();
   const href = `/agents/${encodeURIComponent(agent.id)}`;
@@ -19,10 +27,12 @@ export const AgentRow = memo(function AgentRow({ agent }: { agent: Agent }) {
       data-testid="agent-row"
       data-agent-id={agent.id}
       data-revision={agent.revision}
+      data-entered={entered || undefined}
+      data-leaving={leaving || undefined}
       onClick={(e) => {
         if (!(e.target as HTMLElement).closest("a")) navigate(href);
       }}
-      className="cursor-pointer border-b border-zinc-800/70 hover:bg-zinc-900/80"
+      className={`cursor-pointer border-b border-zinc-800/70 hover:bg-zinc-900/80 ${entered ? "animate-flash" : ""} ${leaving ? "opacity-60 line-through decoration-zinc-600" : ""}`}
     >
       <td className="max-w-0 py-1 pr-3 pl-3">
         {/* On a phone the name wraps instead of being cut; from sm up one line with an ellipsis. */}

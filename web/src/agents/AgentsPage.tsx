@@ -1,22 +1,35 @@
-import { useDeferredValue, useMemo } from "react";
+import { useDeferredValue, useState } from "react";
 import { useSearchParams } from "react-router";
 import type { ListSort } from "@agentmesh/client";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { EventFeed } from "../feed/EventFeed";
-import { useFleet } from "../hooks/useFleet";
+import { useStats } from "../hooks/useStats";
 import { AgentsTable } from "./AgentsTable";
-import { DEFAULT_ORDER, paramsFromSearch, searchFromParams, selectAgents, totals, type ListParams } from "./fleet-view";
+import { DEFAULT_ORDER, paramsFromSearch, searchFromParams, totals, type ListParams } from "./fleet-view";
+import { rowsToRender, type Viewport } from "./list-window";
 import { ListControls } from "./ListControls";
 import { TotalsBar } from "./TotalsBar";
+import { useAgentWindow } from "./useAgentWindow";
 
+/** A row's height before one is measured (one line of name, one of id). */
+const ROW_HEIGHT = 45;
+
+/**
+ * The agents page: totals from `/stats`, and the table's visible rows from the
+ * list API for the filters in the URL, each kept live by the event stream.
+ */
 export function AgentsPage() {
-  const fleet = useFleet();
+  const stats = useStats();
   const [search, setSearch] = useSearchParams();
   const params = paramsFromSearch(search);
+  // Typing stays responsive: the request follows the deferred value.
   const deferred = useDeferredValue(params);
-  const agents = fleet.data?.agents;
-  const rows = useMemo(() => (agents ? selectAgents(agents, deferred) : []), [agents, deferred.health, deferred.q, deferred.sort, deferred.order]);
-  const counts = useMemo(() => (fleet.data ? totals(fleet.data) : null), [fleet.data]);
+  const [viewport, setViewport] = useState<Omit<Viewport, "total">>({ scrollTop: 0, height: 900, rowHeight: ROW_HEIGHT });
+  const [knownTotal, setKnownTotal] = useState(0);
+  const range = rowsToRender({ ...viewport, total: Math.max(knownTotal, 1) });
+  const view = useAgentWindow(deferred, range);
+  if (view.total !== null && view.total !== knownTotal) setKnownTotal(view.total);
+  const counts = stats.data ? totals(stats.data) : null;
 
   const change = (patch: Partial<ListParams>) => {
     const next = { ...params, ...patch };
@@ -30,20 +43,30 @@ export function AgentsPage() {
       <div className="flex min-w-0 flex-col gap-3 p-4">
         <h1 className="sr-only">Agents</h1>
         {counts && <TotalsBar totals={counts} health={params.health} onHealth={(health) => change({ health })} />}
-        <ListControls params={params} shown={rows.length} total={counts?.total ?? 0} onChange={change} />
+        <ListControls params={params} shown={view.total ?? 0} total={counts?.total ?? 0} onChange={change} />
         <div className="min-h-0 overflow-x-auto rounded border border-zinc-800">
-          {fleet.isPending ? (
+          {view.isPending ? (
             <Loading what="agents" />
-          ) : fleet.isError && !fleet.data ? (
-            <ErrorState error={fleet.error} what="the agents" onRetry={() => void fleet.refetch()} />
-          ) : counts?.total === 0 ? (
+          ) : view.error && view.total === null ? (
+            <ErrorState error={view.error} what="the agents" onRetry={view.refetch} />
+          ) : counts?.total === 0 && view.total === 0 ? (
             <Empty title="No agents registered yet">
               Register one with <code className="text-zinc-300">POST /api/v1/agents</code> or run <code className="text-zinc-300">agentmesh simulate</code>; it appears here the moment it does.
             </Empty>
-          ) : rows.length === 0 ? (
-            <Empty title="No agent matches">Change the search or the health filter.</Empty>
+          ) : view.total === 0 ? (
+            <Empty title="No agent matches">Change the search or the filters.</Empty>
           ) : (
-            <AgentsTable agents={rows} params={params} onSort={sortBy} />
+            <AgentsTable
+              params={params}
+              onSort={sortBy}
+              total={view.total ?? 0}
+              range={range}
+              rows={view.rows}
+              entered={view.entered}
+              leaving={view.leaving}
+              rowHeight={viewport.rowHeight}
+              onViewport={setViewport}
+            />
           )}
         </div>
       </div>

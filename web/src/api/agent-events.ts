@@ -31,7 +31,7 @@ const PAGES_PER_WINDOW = 4;
 type Page = (after: number) => Promise<EventHistory>;
 
 /**
- * @param head the newest event id known (the fleet's cursor); 0 when unknown.
+ * @param head the newest event id known (where the page's stream starts, or has reached); 0 when unknown.
  */
 export async function fetchAgentEvents(id: string, head: number, signal?: AbortSignal, want = RECENT_EVENTS): Promise<AgentEvents> {
   const page: Page = (after) => api<EventHistory>(`/events/history?agent_id=${encodeURIComponent(id)}&after=${after}&limit=${PAGE}`, { signal });

@@ -1,6 +1,6 @@
 /**
  * The page's one `AgentMeshClient` (the client package, @agentmesh/client):
- * the fleet's list and the live stream go through it, so the dashboard follows
+ * the table's pages, the totals and the live stream go through it, so the dashboard follows
  * the same consistency recipe, paging and backoff as every other client. It
  * speaks to the origin the page came from, with the session cookie.
  */

@@ -9,7 +9,7 @@ import { ProbeState } from "../components/ProbeState";
 import { RelativeTime } from "../components/RelativeTime";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { AgentEventFeed } from "../feed/EventFeed";
-import { useFleet } from "../hooks/useFleet";
+import { useRemoved } from "../live/LiveContext";
 import { A2ACardPanel } from "./A2ACardPanel";
 import { AgentCardPanel, SkillsList } from "./AgentCardPanel";
 import { resolveDetail } from "./agent-detail";
@@ -36,12 +36,12 @@ const noRetryOn404 = (failures: number, error: unknown) => !isNotFound(error) &&
 
 export function AgentDetailPage() {
   const id = useParams().id ?? "";
-  const fleet = useFleet().data;
+  const removed = useRemoved();
   // Fetched on open so the heartbeat time is exact; events keep it current after.
   const agentQuery = useQuery({ queryKey: agentKey(id), queryFn: ({ signal }) => fetchAgent(id, signal), staleTime: 0, refetchOnMount: "always", retry: noRetryOn404 });
   const trust = useQuery({ queryKey: trustKey(id), queryFn: ({ signal }) => fetchTrust(id, signal), staleTime: Infinity, retry: noRetryOn404 });
   const health = useQuery({ queryKey: healthKey(id), queryFn: ({ signal }) => fetchHealth(id, signal), staleTime: Infinity, retry: noRetryOn404 });
-  const detail = resolveDetail(id, fleet, agentQuery.data, agentQuery.error);
+  const detail = resolveDetail(id, removed, agentQuery.data, agentQuery.error);
   const shown = detail.kind === "live" || detail.kind === "deregistered" ? (detail.agent ?? undefined) : undefined;
   const card = useQuery({
     queryKey: cardKey(id, cardFingerprint(shown)),

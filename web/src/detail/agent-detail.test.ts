@@ -1,37 +1,32 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/http";
-import { applyEvent } from "../live/fleet-updates";
-import { agent, at, deregistered, fleetOf } from "../test/factories";
+import { applyRemovals } from "../live/fleet-updates";
+import { agent, at, deregistered } from "../test/factories";
 import { resolveDetail } from "./agent-detail";
 
 const notFound = new ApiError(404, { code: "agent_not_found", detail: "no agent" });
+const removedAfter = (held: ReturnType<typeof agent>, seconds = 100) => applyRemovals({}, [{ id: 11, event: deregistered(held.id, held.revision, seconds) }], () => held);
 
 describe("resolveDetail", () => {
-  it("shows the newer of the fetched agent and the live cache, with the latest heartbeat either knows", () => {
-    const fetched = agent("a", { revision: 3, last_heartbeat_at: at(50) });
-    const live = agent("a", { revision: 4, health_status: "degraded", last_heartbeat_at: at(20) });
-    const detail = resolveDetail("a", fleetOf([live]), fetched, null);
-    expect(detail).toMatchObject({ kind: "live", agent: { revision: 4, health_status: "degraded", last_heartbeat_at: at(50) } });
+  it("shows the agent as fetched and kept current by events", () => {
+    expect(resolveDetail("a", {}, agent("a", { revision: 4, health_status: "degraded" }), null)).toMatchObject({ kind: "live", agent: { revision: 4, health_status: "degraded" } });
   });
 
-  it("says deregistered when the live cache saw it go, even if the fetch answered before", () => {
-    let fleet = fleetOf([agent("a", { name: "Alpha", revision: 3 })]);
-    fleet = applyEvent(fleet, { id: 11, event: deregistered("a", 3, 70) });
-    const detail = resolveDetail("a", fleet, agent("a", { revision: 3 }), null);
-    expect(detail).toMatchObject({ kind: "deregistered", at: at(70), agent: { name: "Alpha" } });
+  it("says deregistered when the stream saw it go, even if the fetch answered before, with the latest heartbeat either knows", () => {
+    const removed = removedAfter(agent("a", { name: "Alpha", revision: 3, last_heartbeat_at: at(10) }), 70);
+    const detail = resolveDetail("a", removed, agent("a", { revision: 3, last_heartbeat_at: at(40) }), null);
+    expect(detail).toMatchObject({ kind: "deregistered", at: at(70), agent: { name: "Alpha", last_heartbeat_at: at(40) } });
   });
 
   it("shows a new registration of the same id as live", () => {
-    let fleet = fleetOf([agent("a", { revision: 3 })]);
-    fleet = applyEvent(fleet, { id: 11, event: deregistered("a", 3) });
+    const removed = removedAfter(agent("a", { revision: 3 }));
     const reborn = agent("a", { revision: 1, created_at: at(80) });
-    expect(resolveDetail("a", fleet, reborn, null)).toMatchObject({ kind: "live", agent: { created_at: at(80) } });
+    expect(resolveDetail("a", removed, reborn, null)).toMatchObject({ kind: "live", agent: { created_at: at(80) } });
   });
 
   it("tells loading, missing and failing apart", () => {
-    expect(resolveDetail("a", fleetOf([]), undefined, null)).toEqual({ kind: "loading" });
-    expect(resolveDetail("a", fleetOf([]), undefined, notFound)).toEqual({ kind: "missing" });
-    expect(resolveDetail("a", undefined, undefined, new TypeError("network"))).toMatchObject({ kind: "error" });
-    expect(resolveDetail("a", undefined, agent("a"), null)).toMatchObject({ kind: "live" });
+    expect(resolveDetail("a", {}, undefined, null)).toEqual({ kind: "loading" });
+    expect(resolveDetail("a", {}, undefined, notFound)).toEqual({ kind: "missing" });
+    expect(resolveDetail("a", {}, undefined, new TypeError("network"))).toMatchObject({ kind: "error" });
   });
 });

@@ -1,13 +1,12 @@
 /**
  * What the detail page shows for an id, from the two things it has: the agent
- * as fetched when the page opened (exact, including `last_heartbeat_at`) and
- * the live fleet cache (follows every event, knows about deregistrations).
+ * as fetched when the page opened and kept current by the stream's events
+ * (live/live-sync.ts), and the deregistrations the stream announced.
  * Pure, so the races between the two are tested without a browser.
  */
 import type { Agent } from "@agentmesh/client";
-import type { Fleet } from "../api/fleet";
 import { isNotFound } from "../api/http";
-import { supersedes } from "../live/fleet-updates";
+import { supersedes, type Removals } from "../live/fleet-updates";
 import { later } from "../live/history-updates";
 
 export type Detail =
@@ -17,10 +16,8 @@ export type Detail =
   | { kind: "live"; agent: Agent }
   | { kind: "deregistered"; agent: Agent | null; at: string | null };
 
-export function resolveDetail(id: string, fleet: Fleet | undefined, fetched: Agent | undefined, fetchError: unknown): Detail {
-  const held = fleet?.agents[id];
-  if (held) return { kind: "live", agent: merge(held, fetched) };
-  const removal = fleet?.removed[id];
+export function resolveDetail(id: string, removed: Removals, fetched: Agent | undefined, fetchError: unknown): Detail {
+  const removal = removed[id];
   const newerIncarnation = fetched && removal?.agent && Date.parse(fetched.created_at) > Date.parse(removal.agent.created_at);
   if (removal && !newerIncarnation) {
     const last = fetched && removal.agent ? merge(removal.agent, fetched) : (removal.agent ?? fetched ?? null);

@@ -1,14 +1,13 @@
 /** The latest events as they arrive: the whole fleet's, or one agent's (with its recent history). */
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState, useSyncExternalStore } from "react";
 import { Link } from "react-router";
 import type { EventType, RegistryEvent } from "@agentmesh/client";
 import { agentEventsKey, fetchAgentEvents } from "../api/agent-events";
-import { fleetKey, type Fleet } from "../api/fleet";
 import { clockTime, dateTime } from "../format/time";
-import { useFleet } from "../hooks/useFleet";
 import type { FeedEntry } from "../live/feed";
-import { useLive } from "../live/LiveContext";
+import { statsQuery } from "../hooks/useStats";
+import { useLive, useRemoved } from "../live/LiveContext";
 import { describeEvent, type EventLine } from "./describe-event";
 
 const TONE: Record<EventLine["tone"], string> = {
@@ -52,12 +51,13 @@ export function EventFeed() {
  * event on top (the stream adds them to the same list, so none shows twice).
  */
 export function AgentEventFeed({ agentId }: { agentId: string }) {
-  const queryClient = useQueryClient();
-  const fleetLoaded = useFleet().data !== undefined;
+  const live = useLive();
+  // Read from the event id the stream starts at (or has reached), so history and live events meet without a gap.
+  const head = useQuery(statsQuery).data?.events.last_id;
   const events = useQuery({
     queryKey: agentEventsKey(agentId),
-    queryFn: ({ signal }) => fetchAgentEvents(agentId, queryClient.getQueryData<Fleet>(fleetKey)?.cursor ?? 0, signal),
-    enabled: fleetLoaded,
+    queryFn: ({ signal }) => fetchAgentEvents(agentId, Math.max(head ?? 0, live.getState().lastEventId), signal),
+    enabled: head !== undefined,
     staleTime: Infinity,
   });
   const entries = events.data?.entries ?? NONE;
@@ -90,12 +90,12 @@ interface PanelProps {
 }
 
 function FeedPanel({ title, agentId, entries: all, paused, pending, onPause, empty }: PanelProps) {
-  const fleet = useFleet().data;
+  const removed = useRemoved();
   const [hidden, setHidden] = useState<ReadonlySet<Kind>>(new Set());
   const toggle = (kind: Kind) => setHidden((h) => (h.has(kind) ? new Set([...h].filter((k) => k !== kind)) : new Set([...h, kind])));
   const entries = all.filter((e) => !hidden.has(KIND_OF[e.event.type])).slice(0, SHOWN);
   const nameOf = (event: RegistryEvent) =>
-    event.type === "agent_deregistered" ? (fleet?.removed[event.agent_id]?.agent?.name ?? event.agent_id) : event.agent.name;
+    event.type === "agent_deregistered" ? (removed[event.agent_id]?.agent?.name ?? event.agent_id) : event.agent.name;
 
   return (
     <section className="flex min-h-0 flex-col" aria-label={title} data-testid="event-feed">

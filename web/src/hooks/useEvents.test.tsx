@@ -3,13 +3,13 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { MemoryRouter, Route, Routes } from "react-router";
-import type { Agent } from "@agentmesh/client";
+import { matchesText, type Agent, type HealthStatus, type ListSort } from "@agentmesh/client";
 import { AgentsPage } from "../agents/AgentsPage";
 import { LiveProvider } from "../live/LiveContext";
 import { LiveSync } from "../live/live-sync";
 import { FakeSubscription, fakeClient } from "../test/fake-client";
-import { installFakeApi, list } from "../test/fake-api";
-import { agent, deregistered, healthChanged, registered, trustChanged, updated } from "../test/factories";
+import { installFakeApi } from "../test/fake-api";
+import { agent, deregistered, healthChanged, registered, trustChanged } from "../test/factories";
 import { useEvents } from "./useEvents";
 
 function Probe() {
@@ -35,100 +35,128 @@ function mount(path = "/") {
   return { queryClient, live, view };
 }
 
-const rowIds = () => screen.queryAllByTestId("agent-row").map((r) => r.getAttribute("data-agent-id"));
+const rowIds = () => screen.queryAllByTestId("agent-row").filter((r) => !r.dataset.leaving).map((r) => r.getAttribute("data-agent-id"));
 const stream = () => FakeSubscription.latest();
 const emit = (type: string, id: number, data: unknown) => act(() => stream().emit(type, id, data));
 
+/** A registry behind the fake fetch: it filters, sorts and pages as the server does, so the page's requests are what is tested. */
 let fleet: Agent[];
-let cursor: number;
+let head: number;
+
+function serve() {
+  const key = (a: Agent, sort: ListSort) => (sort === "name" ? a.name : sort === "trust_score" ? a.trust_score : Date.parse(a[sort]));
+  return installFakeApi({
+    "/api/v1/agents": (url) => {
+      const p = url.searchParams;
+      const sort = (p.get("sort") ?? "name") as ListSort;
+      const sign = p.get("order") === "desc" ? -1 : 1;
+      const all = fleet
+        .filter((a) => (!p.get("health") || a.health_status === p.get("health")) && matchesText(a, p.get("q") ?? ""))
+        .sort((a, b) => sign * (key(a, sort) > key(b, sort) ? 1 : key(a, sort) < key(b, sort) ? -1 : 0) || a.id.localeCompare(b.id));
+      const offset = Number(p.get("offset") ?? 0);
+      const limit = Number(p.get("limit") ?? 100);
+      return { agents: all.slice(offset, offset + limit), total: all.length, limit, offset, cursor: head };
+    },
+    "/api/v1/stats": () => {
+      const by_health = Object.fromEntries((["healthy", "degraded", "unhealthy", "offline", "unknown"] as HealthStatus[]).map((h) => [h, fleet.filter((a) => a.health_status === h).length]));
+      return { agents: { total: fleet.length, by_health, by_tier: {} }, events: { last_id: head, published: head, oldest_retained_id: 1 }, subscribers: 1 };
+    },
+  });
+}
+
+/** Changes the registry and streams the event, as the server would. */
+function change(type: string, data: { agent?: Agent; agent_id: string }) {
+  head++;
+  fleet = fleet.filter((a) => a.id !== data.agent_id);
+  if (data.agent) fleet.push(data.agent);
+  emit(type, head, data);
+}
 
 beforeEach(() => {
   FakeSubscription.reset();
   fleet = [agent("alpha", { revision: 2 }), agent("bravo", { revision: 1, health_status: "degraded" })];
-  cursor = 40;
+  head = 40;
 });
 afterEach(() => vi.unstubAllGlobals());
 
-describe("useEvents", () => {
-  it("lists once, then opens one stream from the list's cursor", async () => {
-    const api = installFakeApi({ "/api/v1/agents": () => list(fleet, cursor) });
+describe("the agents page, live", () => {
+  it("reads the totals and one page of rows, then opens one stream from the totals' event id", async () => {
+    const api = serve();
     mount();
     await waitFor(() => expect(rowIds()).toEqual(["alpha", "bravo"]));
     expect(api.count("GET /api/v1/agents")).toBe(1);
-    expect(FakeSubscription.created).toHaveLength(1);
+    expect(api.calls.find((c) => c.startsWith("GET /api/v1/stats"))).toBeDefined();
+    await waitFor(() => expect(FakeSubscription.created).toHaveLength(1));
     expect(stream().lastEventIdParam).toBe("40");
     act(() => stream().open());
     expect(screen.getByTestId("probe").dataset.status).toBe("live");
   });
 
-  it("applies events to the table from their snapshots, with no request", async () => {
-    const api = installFakeApi({ "/api/v1/agents": () => list(fleet, cursor) });
+  it("refetches its rows and totals when events may change them, once for a burst", async () => {
+    const api = serve();
     mount();
     await waitFor(() => expect(rowIds()).toHaveLength(2));
+    await waitFor(() => expect(FakeSubscription.created).toHaveLength(1));
     act(() => stream().open());
+    const before = api.count("GET /api/v1/agents");
 
-    emit("agent_registered", 41, registered(agent("charlie")));
-    await waitFor(() => expect(rowIds()).toEqual(["alpha", "bravo", "charlie"]));
+    for (const id of ["charlie", "delta", "echo"]) change("agent_registered", registered(agent(id)));
+    await waitFor(() => expect(rowIds()).toEqual(["alpha", "bravo", "charlie", "delta", "echo"]));
+    expect(api.count("GET /api/v1/agents")).toBe(before + 1);
+    expect(screen.getAllByTestId("agent-row").find((r) => r.dataset.agentId === "delta")!.dataset.entered).toBe("true");
 
-    emit("agent_health_changed", 42, healthChanged(agent("bravo", { health_status: "offline", revision: 2 }), "degraded"));
+    change("agent_health_changed", healthChanged(agent("bravo", { health_status: "offline", revision: 2 }), "degraded"));
     const badge = () => within(screen.getAllByTestId("agent-row").find((r) => r.dataset.agentId === "bravo")!).getByTestId("health-badge");
     await waitFor(() => expect(badge().dataset.status).toBe("offline"));
 
-    emit("agent_deregistered", 43, deregistered("alpha", 2));
-    await waitFor(() => expect(rowIds()).toEqual(["bravo", "charlie"]));
-    expect(screen.getByTestId("total-all").textContent).toBe("2");
-    expect(api.calls).toEqual(["GET /api/v1/agents"]);
+    change("agent_deregistered", deregistered("alpha", 2));
+    await waitFor(() => expect(rowIds()).toEqual(["bravo", "charlie", "delta", "echo"]));
+    await waitFor(() => expect(screen.getByTestId("total-all").textContent).toBe("4"));
   });
 
-  it("ignores a stale snapshot", async () => {
-    installFakeApi({ "/api/v1/agents": () => list([agent("alpha", { revision: 5, version: "5.0.0" })], cursor) });
-    mount();
-    await waitFor(() => expect(rowIds()).toEqual(["alpha"]));
-    emit("agent_updated", 41, updated(agent("alpha", { revision: 4, version: "4.0.0" })));
-    emit("agent_registered", 42, registered(agent("zulu")));
-    await waitFor(() => expect(rowIds()).toEqual(["alpha", "zulu"]));
-    expect(screen.getAllByTestId("agent-row")[0].dataset.revision).toBe("5");
-    expect(screen.getByText("5.0.0")).toBeTruthy();
-  });
-
-  it("keeps a filtered, sorted view right as agents enter, leave and move", async () => {
+  it("keeps a filtered view sorted by trust exact as agents enter, leave and move", async () => {
     fleet = [agent("a", { trust_score: 0.9, trust_tier: "elite" }), agent("b", { trust_score: 0.6 }), agent("c", { trust_score: 0.55, health_status: "offline" })];
-    installFakeApi({ "/api/v1/agents": () => list(fleet, cursor) });
+    serve();
     mount("/?health=healthy&sort=trust_score");
     await waitFor(() => expect(rowIds()).toEqual(["a", "b"]));
-
-    emit("trust_score_changed", 41, trustChanged(agent("b", { trust_score: 0.95, trust_tier: "elite", revision: 2 }), 0.6));
-    await waitFor(() => expect(rowIds()).toEqual(["b", "a"]));
-    emit("agent_health_changed", 42, healthChanged(agent("a", { health_status: "unhealthy", trust_score: 0.9, trust_tier: "elite", revision: 2 }), "healthy"));
-    await waitFor(() => expect(rowIds()).toEqual(["b"]));
-    emit("agent_health_changed", 43, healthChanged(agent("c", { health_status: "healthy", trust_score: 0.55, revision: 2 }), "offline"));
-    await waitFor(() => expect(rowIds()).toEqual(["b", "c"]));
-    expect(screen.getByTestId("total-healthy").textContent).toContain("2");
-  });
-
-  it("on reset, refetches once and keeps the events that arrived meanwhile", async () => {
-    let release: () => void = () => {};
-    let lists = 0;
-    const api = installFakeApi({
-      "/api/v1/agents": async () => {
-        lists++;
-        if (lists === 1) return list(fleet, cursor);
-        await new Promise<void>((r) => (release = r));
-        return list([agent("alpha", { revision: 9 }), agent("delta")], 100);
-      },
-    });
-    mount();
-    await waitFor(() => expect(rowIds()).toEqual(["alpha", "bravo"]));
+    await waitFor(() => expect(FakeSubscription.created).toHaveLength(1));
     act(() => stream().open());
 
+    change("trust_score_changed", trustChanged(agent("b", { trust_score: 0.95, trust_tier: "elite", revision: 2 }), 0.6));
+    await waitFor(() => expect(rowIds()).toEqual(["b", "a"]));
+    change("agent_health_changed", healthChanged(agent("a", { health_status: "unhealthy", trust_score: 0.9, trust_tier: "elite", revision: 2 }), "healthy"));
+    await waitFor(() => expect(rowIds()).toEqual(["b"]));
+    expect(screen.getAllByTestId("agent-row").find((r) => r.dataset.agentId === "a")?.dataset.leaving).toBe("true");
+    change("agent_health_changed", healthChanged(agent("c", { health_status: "healthy", trust_score: 0.55, revision: 2 }), "offline"));
+    await waitFor(() => expect(rowIds()).toEqual(["b", "c"]));
+    await waitFor(() => expect(screen.getByTestId("total-healthy").textContent).toContain("2"));
+  });
+
+  it("does not refetch for an event that cannot touch the rows held", async () => {
+    fleet = [agent("a", { tags: ["needle"] })];
+    const api = serve();
+    mount("/?q=needle");
+    await waitFor(() => expect(rowIds()).toEqual(["a"]));
+    await waitFor(() => expect(FakeSubscription.created).toHaveLength(1));
+    act(() => stream().open());
+    const before = api.count("GET /api/v1/agents");
+    change("agent_registered", registered(agent("hay")));
+    change("agent_registered", registered(agent("needle-2", { tags: ["needle"] })));
+    await waitFor(() => expect(rowIds()).toEqual(["a", "needle-2"]));
+    expect(api.count("GET /api/v1/agents")).toBe(before + 1);
+  });
+
+  it("on reset, reads the rows and totals again", async () => {
+    const api = serve();
+    mount();
+    await waitFor(() => expect(rowIds()).toEqual(["alpha", "bravo"]));
+    await waitFor(() => expect(FakeSubscription.created).toHaveLength(1));
+    act(() => stream().open());
+    fleet = [agent("alpha", { revision: 9 }), agent("delta")];
+    head = 100;
     emit("reset", 100, { type: "reset", cursor: 100, reason: "history_pruned", requested: 40 });
-    emit("reset", 100, { type: "reset", cursor: 100, reason: "history_pruned", requested: 40 });
-    await waitFor(() => expect(screen.getByTestId("probe").dataset.resyncing).toBe("true"));
-    emit("agent_registered", 101, registered(agent("echo")));
-    await act(async () => release());
-    await waitFor(() => expect(rowIds()).toEqual(["alpha", "delta", "echo"]));
+    await waitFor(() => expect(rowIds()).toEqual(["alpha", "delta"]));
     await waitFor(() => expect(screen.getByTestId("probe").dataset.resyncing).toBe("false"));
-    // One list call for the page, one for both resets (the snapshot is as new as the second asks).
     expect(api.count("GET /api/v1/agents")).toBe(2);
     expect(FakeSubscription.created).toHaveLength(1);
   });

@@ -1,5 +1,6 @@
 /** Hands the page's one LiveSync to the components that need it. */
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from "react";
+import type { Removals } from "./fleet-updates";
 import type { LiveState, LiveSync } from "./live-sync";
 
 const LiveContext = createContext<LiveSync | null>(null);
@@ -18,4 +19,10 @@ export function useLive(): LiveSync {
 export function useLiveState(): LiveState {
   const live = useLive();
   return useSyncExternalStore(live.subscribe, live.getState);
+}
+
+/** The agents this page saw deregistered, re-rendering when one is added. */
+export function useRemoved(): Removals {
+  const live = useLive();
+  return useSyncExternalStore(live.subscribe, live.getRemoved);
 }

@@ -125,7 +125,7 @@ export class EventStream {
   }
 
   private receive(update: SubscriptionUpdate): void {
-    if (update.type === "snapshot") return; // not asked for: the page reads the fleet itself
+    if (update.type === "snapshot") return; // not asked for: the page reads what it shows itself
     const frame: StreamFrame = update.type === "reset" ? { id: this.sub?.lastEventId ?? update.cursor, event: update } : withoutId(update);
     this.set({ lastEventId: frame.id, lastEventAt: Date.now() });
     this.markUp();

@@ -1,53 +1,56 @@
 /**
- * Keeps the TanStack Query cache in step with the registry: one EventStream for
- * the whole page, each event applied to the cache from its own snapshot (no
- * request per event), and a single refetch when the server says the stream
- * could not resume (`reset`).
+ * Keeps the page in step with the registry: one EventStream for the whole page
+ * (shared among tabs), each event applied to the per-agent queries from its
+ * own snapshot (no request per event), and handed to whoever listens (the
+ * agents table decides from it whether to refetch the rows it shows). When
+ * the server says the stream could not resume (`reset`), every list, total and
+ * agent on screen is read again.
  *
- * Events are applied in small batches (one cache write per batch), so a burst
- * of events re-renders the table once, not once per event.
+ * Events are handled in small batches, so a burst re-renders once, not once
+ * per event.
  */
-import { backoffDelay } from "@agentmesh/client";
 import type { QueryClient } from "@tanstack/react-query";
 import type { Agent, HealthReport, TrustReport } from "@agentmesh/client";
 import { agentKey, healthKey, trustKey } from "../api/agent";
 import { addAgentEvent, agentEventsKey, type AgentEvents } from "../api/agent-events";
-import { fetchFleet, fleetKey, type Fleet } from "../api/fleet";
+import { statsKey, windowKey } from "../api/agents-window";
 import { EventStream, type ConnectionState, type EventStreamOptions, type StreamFrame } from "./event-stream";
 import { Feed } from "./feed";
 import { SharedStream, type StreamRole, type TabSharing } from "./shared-stream";
-import { applyEvents, rebase, supersedes, type SequencedEvent } from "./fleet-updates";
+import { applyRemovals, supersedes, type Removals, type SequencedEvent } from "./fleet-updates";
 import { applyToHealth, applyToTrust, later } from "./history-updates";
 
 export interface LiveSyncOptions {
-  /** Events arriving within this window are applied together (ms). 0 applies each at once. Default 50. */
+  /** Events arriving within this window are handled together (ms). 0 handles each at once. Default 50. */
   batchMs?: number;
   /** Passed to the EventStream (tests inject a scripted client here). */
   stream?: Omit<EventStreamOptions, "onFrame" | "onState">;
-  /** How the refetch on `reset` reads the fleet (default: the API). */
-  fetchFleet?: () => Promise<Fleet>;
   /** Share one stream among the browser's tabs (see live/shared-stream.ts); without it this tab streams on its own. */
   share?: TabSharing | null;
 }
 
 export interface LiveState extends ConnectionState {
-  /** True while a refetch after `reset` is in flight. */
+  /** True while the reads after a `reset` are in flight. */
   resyncing: boolean;
   /** Whether this tab streams on its own, holds the stream it shares with other tabs, or follows another tab's. */
   role: StreamRole;
 }
 
+/** Told of every batch of events, after the per-agent queries took them. */
+export type EventsListener = (events: readonly SequencedEvent[]) => void;
+
 export class LiveSync {
   readonly feed = new Feed();
   private readonly stream: Pick<EventStream, "open" | "close" | "reconnectNow" | "getState">;
   private state: LiveState;
+  private removed: Removals = {};
+  /** The event id the stream was opened from: a read consistent with an older cursor may have missed events. */
+  private openedFrom: number | null = null;
   private readonly listeners = new Set<() => void>();
+  private readonly eventListeners = new Set<EventsListener>();
   private batch: SequencedEvent[] = [];
   private batchTimer: ReturnType<typeof setTimeout> | null = null;
-  /** While a resync is in flight: the events that arrive meanwhile (re-applied on the fresh snapshot). */
-  private arrivedDuringResync: SequencedEvent[] | null = null;
   private resyncRun: Promise<void> | null = null;
-  private resyncTarget = 0;
   private running = false;
 
   constructor(
@@ -65,18 +68,30 @@ export class LiveSync {
 
   getState = (): LiveState => this.state;
 
+  /** Agents this page saw deregistered (bounded), by id. */
+  getRemoved = (): Removals => this.removed;
+
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
 
-  /** Opens the stream from the cached fleet's cursor (which follows every applied event). Idempotent. */
-  start(): void {
+  /** Hands every batch of events to `listener`; returns its unsubscribe. */
+  onEvents(listener: EventsListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /**
+   * Opens the stream from event `cursor` (the cursor of the first read the
+   * page made), or from where it last was. Idempotent.
+   */
+  start(cursor: number): void {
     if (this.running) return;
-    const fleet = this.queryClient.getQueryData<Fleet>(fleetKey);
-    if (!fleet) throw new Error("LiveSync.start() needs the fleet loaded first");
     this.running = true;
-    this.stream.open(Math.max(fleet.cursor, this.stream.getState().lastEventId));
+    const from = Math.max(cursor, this.stream.getState().lastEventId);
+    this.openedFrom ??= from;
+    this.stream.open(from);
   }
 
   stop(): void {
@@ -86,45 +101,35 @@ export class LiveSync {
     this.flush();
   }
 
+  /**
+   * Whether a read consistent with event `cursor` may lack events the stream
+   * will never deliver (it was opened after them): such a read is made again.
+   */
+  missedSince(cursor: number): boolean {
+    return this.openedFrom !== null && cursor < this.openedFrom;
+  }
+
   reconnectNow(): void {
     this.stream.reconnectNow();
   }
 
   /**
-   * Refetches the fleet once and rebases the events that arrived meanwhile on
-   * it; detail queries on screen are refetched too. A call made while one is in
-   * flight joins it, and causes one more run only if the snapshot it gets is
-   * older than `atLeast` (the cursor of a later `reset`): the stream skipped
-   * what lies between, so only a newer snapshot can fill it in.
+   * Reads again what the page shows: the table's rows, the totals and every
+   * agent on screen. A call made while one is in flight joins it.
    */
-  resync(atLeast = 0): Promise<void> {
-    this.resyncTarget = Math.max(this.resyncTarget, atLeast);
+  resync(): Promise<void> {
     if (this.resyncRun) return this.resyncRun;
-    this.arrivedDuringResync = [];
     this.set({ resyncing: true });
-    this.resyncRun = (async () => {
-      let failures = 0;
-      for (;;) {
-        try {
-          const fresh = await (this.options.fetchFleet ?? (() => fetchFleet()))();
-          this.flush();
-          const arrived = this.arrivedDuringResync ?? [];
-          this.queryClient.setQueryData<Fleet>(fleetKey, (previous) => rebase(fresh, previous, arrived));
-          failures = 0;
-          if (fresh.cursor >= this.resyncTarget) break;
-        } catch {
-          // Unreachable or refused: keep the old view, try again with backoff while live.
-          if (!this.running) break;
-          await new Promise((r) => setTimeout(r, backoffDelay(failures++)));
-        }
-      }
-      await this.queryClient.invalidateQueries({ queryKey: ["agent"], refetchType: "active" });
-    })().finally(() => {
-      this.resyncRun = null;
-      this.resyncTarget = 0;
-      this.arrivedDuringResync = null;
-      this.set({ resyncing: false });
-    });
+    this.resyncRun = Promise.all([
+      this.queryClient.invalidateQueries({ queryKey: windowKey }),
+      this.queryClient.invalidateQueries({ queryKey: statsKey }),
+      this.queryClient.invalidateQueries({ queryKey: ["agent"], refetchType: "active" }),
+    ])
+      .then(() => undefined)
+      .finally(() => {
+        this.resyncRun = null;
+        this.set({ resyncing: false });
+      });
     return this.resyncRun;
   }
 
@@ -132,40 +137,51 @@ export class LiveSync {
     if (event.type === "reset") {
       this.flush();
       this.feed.resetTo(event.cursor);
-      void this.resync(event.cursor);
+      void this.resync();
       return;
     }
-    const sequenced = { id, event };
-    this.arrivedDuringResync?.push(sequenced);
-    this.batch.push(sequenced);
+    this.batch.push({ id, event });
     const batchMs = this.options.batchMs ?? 50;
     if (batchMs <= 0) this.flush();
     else this.batchTimer ??= setTimeout(() => this.flush(), batchMs);
   }
 
-  /** Applies the batched events to every cache entry they concern. */
+  /** Applies the batched events to every query they concern, then tells the listeners. */
   private flush(): void {
     if (this.batchTimer) clearTimeout(this.batchTimer);
     this.batchTimer = null;
     const events = this.batch;
     if (events.length === 0) return;
     this.batch = [];
-    this.queryClient.setQueryData<Fleet>(fleetKey, (fleet) => fleet && applyEvents(fleet, events));
+    const removed = applyRemovals(this.removed, events, (id) => this.queryClient.getQueryData<Agent>(agentKey(id)));
     const refetch = new Set<string>();
     for (const { id: eventId, event } of events) {
       const id = event.agent_id;
       this.update<AgentEvents>(agentEventsKey(id), refetch, (held) => addAgentEvent(held, eventId, event));
       this.update<TrustReport>(trustKey(id), refetch, (report) => applyToTrust(report, event));
       this.update<HealthReport>(healthKey(id), refetch, (report) => applyToHealth(report, event));
-      if (event.type !== "agent_deregistered") {
-        const snapshot = event.agent;
-        this.update<Agent>(agentKey(id), refetch, (held) =>
-          supersedes(snapshot, held) ? { ...snapshot, last_heartbeat_at: later(held.last_heartbeat_at, snapshot.last_heartbeat_at) } : held,
-        );
-      }
+      if (event.type !== "agent_deregistered") this.updateAgent(event.agent, refetch);
     }
     for (const key of refetch) void this.queryClient.invalidateQueries({ queryKey: JSON.parse(key) as unknown[], exact: true });
     this.feed.push(events);
+    if (removed !== this.removed) {
+      this.removed = removed;
+      this.set({});
+    }
+    for (const listener of this.eventListeners) listener(events);
+  }
+
+  /** An agent's page open on an id that was missing shows the agent as soon as it registers. */
+  private updateAgent(snapshot: Agent, refetch: Set<string>): void {
+    const key = agentKey(snapshot.id);
+    const query = this.queryClient.getQueryCache().find<Agent>({ queryKey: key, exact: true });
+    if (query && query.state.data === undefined && query.state.fetchStatus !== "fetching") {
+      this.queryClient.setQueryData<Agent>(key, snapshot);
+      return;
+    }
+    this.update<Agent>(key, refetch, (held) =>
+      supersedes(snapshot, held) ? { ...snapshot, last_heartbeat_at: later(held.last_heartbeat_at, snapshot.last_heartbeat_at) } : held,
+    );
   }
 
   /**

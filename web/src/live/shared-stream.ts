@@ -13,7 +13,7 @@
  * A tab that takes over resumes from the last event id it saw, so the server
  * replays whatever the old leader had not relayed yet (no gap), and frames at
  * or below that id are dropped (no duplicate). Frames relayed before `open()`
- * (while this tab was still reading the fleet) are kept and applied from the
+ * (while this tab was still reading its first answers) are kept and applied from the
  * tab's cursor on: an event committed after the list snapshot is relayed after
  * this tab started listening.
  */
@@ -167,7 +167,7 @@ export class SharedStream {
     if (!this.isNew(frame)) return;
     // The stream's ids are gapless, so a jump means events this tab never saw:
     // the leader streams from a later point than this tab's snapshot (tabs that
-    // load together read the fleet at different cursors), or frames kept while
+    // load together start from different cursors), or frames kept while
     // loading overflowed. Only a refetch can fill that in.
     if (frame.event.type !== "reset" && frame.id > this.lastSeen + 1) {
       const cursor = frame.id - 1;

@@ -7,7 +7,6 @@ import type {
   AgentUpdatedEvent,
   TrustScoreChangedEvent,
 } from "@agentmesh/client";
-import type { Fleet } from "../api/fleet";
 
 export const T0 = Date.parse("2026-01-01T12:00:00.000Z");
 export const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -34,10 +33,6 @@ export function agent(id: string, over: Partial<Agent> = {}): Agent {
     updated_at: at(0),
     ...over,
   };
-}
-
-export function fleetOf(agents: Agent[], cursor = 10): Fleet {
-  return { agents: Object.fromEntries(agents.map((a) => [a.id, a])), cursor, removed: {} };
 }
 
 export const registered = (a: Agent): AgentRegisteredEvent => ({ type: "agent_registered", agent_id: a.id, timestamp: a.updated_at, agent: a });
