@@ -447,6 +447,6 @@ export class AgentMeshClient {
     if (options.onChange !== undefined && typeof options.onChange !== "function") throw invalidArgument("watch()'s onChange must be a function");
     const parsed = checkSelector(selector, "watch()");
     const { onChange: _onChange, ...subscribeOptions } = options;
-    return startWatch(parsed, options, (handler) => this.subscribe({ ...subscribeOptions, selector: parsed }, handler));
+    return startWatch(parsed, options, (handler, onBookmark) => this.subscribe({ ...subscribeOptions, selector: parsed, onBookmark }, handler));
   }
 }

@@ -9,7 +9,8 @@ import type { Agent } from "./agent.js";
 import type { SubscriptionUpdate } from "./subscribe-options.js";
 
 /** An update to hand, or a marker: fetch a fresh snapshot here (after a reset). */
-export type Item = { kind: "update"; update: SubscriptionUpdate } | { kind: "refetch" };
+/** `mark`: a bookmark moved the resume point to `id`; it is passed on in order, after the updates before it. */
+export type Item = { kind: "update"; update: SubscriptionUpdate } | { kind: "refetch" } | { kind: "mark"; id: number };
 
 export interface DeliveryDeps {
   /** Hands one update to the consumer; resolves when it is done with it. */
@@ -19,6 +20,8 @@ export interface DeliveryDeps {
   closed(): boolean;
   /** After each item, with how many still wait. */
   onProgress(waiting: number): void;
+  /** A bookmark's id, once every update before it was handed. */
+  mark?(id: number): void;
 }
 
 export class Delivery {
@@ -55,7 +58,9 @@ export class Delivery {
     try {
       while (this.queue.length > 0 && !this.deps.closed()) {
         const item = this.queue.shift()!;
-        if (item.kind === "refetch") {
+        if (item.kind === "mark") {
+          this.deps.mark?.(item.id);
+        } else if (item.kind === "refetch") {
           this.floor = -1;
           const snap = await this.deps.refetch();
           if (!snap || this.deps.closed()) break;

@@ -47,6 +47,12 @@ export interface SubscribeOptions {
    */
   onError?: (error: unknown, info: { fatal: boolean }) => void;
   /**
+   * Called when a bookmark moves the resume point past events this stream
+   * does not carry (nothing matched), in order with the updates: every update
+   * before it has been handed when it is called.
+   */
+  onBookmark?: (id: number) => void;
+  /**
    * Reconnect when nothing, not even a keep-alive comment, arrived for this
    * long. Default: 3× the server's keep-alive, at least 45 s. A value below
    * 1.2× the server's keep-alive is refused (`invalid_argument`, when the

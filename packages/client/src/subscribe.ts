@@ -145,6 +145,7 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
       }
     },
     refetch: () => snapshotWithRetry(),
+    mark: (id) => options.onBookmark?.(id),
     closed: () => closed,
     onProgress(waiting) {
       if (paused && waiting <= resumeBelow) {
@@ -234,7 +235,10 @@ export function subscribe(deps: SubscribeDeps, options: SubscribeOptions = {}, h
     // events this stream does not carry; resume from there, deliver nothing.
     source.addEventListener(BOOKMARK_EVENT, (ev: MessageEvent) => {
       const id = Number(ev.lastEventId);
-      if (!closed && es === source && ev.lastEventId !== "" && Number.isSafeInteger(id) && id > lastId) lastId = id;
+      if (!closed && es === source && ev.lastEventId !== "" && Number.isSafeInteger(id) && id > lastId) {
+        lastId = id;
+        if (options.onBookmark) delivery.push({ kind: "mark", id });
+      }
     });
     source.addEventListener("error", () => {
       if (es !== source || closed) return;

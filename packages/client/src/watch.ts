@@ -44,7 +44,11 @@ export interface WatchView extends AsyncIterable<WatchChange> {
 }
 
 /** Starts a view on `start(handler)`, the client's subscription with the selector. */
-export function startWatch(selector: Selector, options: WatchOptions, start: (handler: SubscriptionHandler) => Subscription): WatchView {
+export function startWatch(
+  selector: Selector,
+  options: WatchOptions,
+  start: (handler: SubscriptionHandler, onBookmark: (id: number) => void) => Subscription,
+): WatchView {
   const agents = new Map<string, Agent>();
   let sub!: Subscription;
   let iterated = false;
@@ -75,6 +79,10 @@ export function startWatch(selector: Selector, options: WatchOptions, start: (ha
     },
   };
 
+  // A bookmark: nothing matched up to it, so the answer holds as of its id.
+  const onBookmark = (id: number) => {
+    if (id > applied) applied = id;
+  };
   sub = start(async (update) => {
     if (update.type === "snapshot") applied = update.cursor;
     else if (update.type !== "reset") applied = update.id;
@@ -90,7 +98,7 @@ export function startWatch(selector: Selector, options: WatchOptions, start: (ha
       // A slow loop holds the subscription's delivery, which pauses the stream past its buffer.
       if (iterated) await channel.hand(change);
     }
-  });
+  }, onBookmark);
   // The subscription's `ready` rejects when it cannot start; its `done` ends the loop with its error.
   const closedFirst = () =>
     sub.done.then((err) => Promise.reject(err ?? new AgentMeshError({ status: 0, code: "aborted", detail: "the view was closed before its first answer" })));
