@@ -82,6 +82,8 @@ const routes = (a: Agent, health: HealthReport, card: unknown) => ({
   [`/api/v1/agents/${a.id}/health`]: () => health,
   [`/api/v1/agents/${a.id}/card`]: () => card,
   "/api/v1/events/history": () => ({ events: [], cursor: 10, reset: false }),
+  // The live layer starts the stream from the event id the totals were read at.
+  "/api/v1/stats": () => ({ agents: { total: 1, by_health: {}, by_tier: {} }, events: { last_id: 10, published: 10, oldest_retained_id: 1 }, subscribers: 1 }),
 });
 
 beforeEach(() => FakeSubscription.reset());
