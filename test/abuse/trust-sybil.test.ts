@@ -193,8 +193,9 @@ for (const [name, backend] of [
         accepted += r.accepted;
         weight += r.weight;
       });
-      // Each got at least a second's allowance (less the heartbeat that shares its rate-limit key).
-      expect(accepted).toBeGreaterThanOrEqual(sybils.length * (RATE_LIMIT - 1));
+      // Each got at least a second's allowance, less its three heartbeats, which share its rate-limit key and
+      // (the clock above is fake, the limiter's window real) may all fall in the same second as its flood.
+      expect(accepted).toBeGreaterThanOrEqual(sybils.length * (RATE_LIMIT - 3));
       for (const id of targets) {
         const moved = Math.abs((await exactScore(store, id)) - before[id]);
         expect(moved, id).toBeLessThanOrEqual(0.05);
