@@ -11,7 +11,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestHookHandler } from "fastify";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
@@ -41,6 +41,8 @@ import { Sweeper } from "./sweeper.js";
 import { CardRefresher } from "./card-refresher.js";
 import { createGuardedFetcher, fetchPolicyFor } from "./fetch/guarded-fetch.js";
 import type { GuardedFetcher, Resolver } from "./fetch/types.js";
+import { ProbeRunner } from "./probes/runner.js";
+import { firstDueAt } from "./probes/schedule.js";
 
 export interface AppDeps {
   config: Config;
@@ -63,7 +65,9 @@ export interface App {
   cardRefresher: CardRefresher;
   /** Every fetch of a URL a registrant named goes through it (fetch/guarded-fetch.ts). */
   fetcher: GuardedFetcher;
-  /** Starts the tailer, the sweeper, the card refresher and the keep-alive timer. */
+  /** Probes the agents that have a probe (probes/runner.ts); tests drive it with `tick()` and `idle()`. */
+  probeRunner: ProbeRunner;
+  /** Starts the tailer, the sweeper, the card refresher, the probe runner and the keep-alive timer. */
   start(): Promise<void>;
   /** Stops accepting, closes streams (spread over `spreadMs`), finishes in-flight requests, stops timers. Does not close the store. */
   close(spreadMs?: number): Promise<void>;
@@ -137,10 +141,33 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
   const onError = (err: unknown) => (err instanceof AppError && err.code === "store_unavailable" ? undefined : logFailure(err));
   const hub = new Hub({ store, keepaliveMs: config.keepaliveMs, maxBufferedBytes: config.maxStreamBufferBytes, slowConsumerGraceMs: config.slowConsumerGraceMs, flushIntervalMs: config.streamFlushMs, onError });
   const tailer = new Tailer({ store, hub, pollMs: tailerPollMs, onError });
-  const registry = createRegistry({ store, config, clock, onCommit: (events) => tailer.offer(events) });
+  const leases = store.probeLeases();
+  const registry = createRegistry({
+    store,
+    config,
+    clock,
+    onCommit: (events) => tailer.offer(events),
+    // The probe runner's working row follows the agent's probe (a lost write is repaired by its reconciliation).
+    onProbeChange: (id, probe) => (probe ? leases.upsert(id, probe, firstDueAt(clock.now(), probe.interval_ms, Math.random)) : leases.remove(id)),
+    onError,
+  });
   const sweeper = new Sweeper({ registry, store, config, clock, onError });
   const fetcher = createGuardedFetcher({ policy: fetchPolicyFor(config), ...(resolver ? { resolver } : {}) });
   const cardRefresher = new CardRefresher({ registry, store, fetcher, clock, onError });
+  const probeRunner = new ProbeRunner({
+    leases,
+    fetcher,
+    clock,
+    concurrency: config.probeConcurrency,
+    perHost: config.probePerHost,
+    // This instance's name on the leases it holds: unique per process, nothing about the machine.
+    owner: `agentmesh-${process.pid}-${randomUUID().slice(0, 8)}`,
+    onError,
+    onTransition: async (agentId, t) => {
+      await registry.probeTransition(agentId, { to: t.to, counters: t.counters, probe: t.probe });
+    },
+    onCredit: (agentId, periodMs) => registry.probeCredit(agentId, periodMs),
+  });
   const metrics = createMetrics({ hub, store });
 
   const http = Fastify({
@@ -239,17 +266,21 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     sweeper,
     cardRefresher,
     fetcher,
+    probeRunner,
     async start() {
       await tailer.start();
       await store.watch?.(() => void tailer.wake());
       hub.startKeepalive();
       sweeper.start();
       cardRefresher.start();
+      probeRunner.start();
       started = true;
     },
     async close(spreadMs = 1000) {
       await sweeper.stop();
       await cardRefresher.stop();
+      // Aborts the probes in flight (not counted against their targets) and hands this instance's leases back.
+      await probeRunner.stop();
       // Fastify stops accepting at once and waits for in-flight requests; the
       // streams are in flight until the hub ends them, spread over `spreadMs`.
       // Keep-alive connections that go idle after their last answer are closed

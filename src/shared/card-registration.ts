@@ -13,7 +13,7 @@
  */
 import type * as Client from "@agentmesh/client";
 import { Type, type Static } from "typebox";
-import { AgentCard, AgentId } from "./agent.js";
+import { AgentCard, AgentId, AgentPatch } from "./agent.js";
 import { ProbeSpec } from "./probe.js";
 
 /** The card's (or the site's) URL: absolute http or https. */
@@ -43,7 +43,23 @@ export const InlineCardRegistration = Type.Object(
 );
 export type InlineCardRegistration = Static<typeof InlineCardRegistration>;
 
-export type RegistrationBody = AgentCard | CardUrlRegistration | InlineCardRegistration;
+const ProbeOrNone = (description: string) => Type.Optional(Type.Union([ProbeSpec, Type.Null()], { description }));
+
+/** A native registration: the card, and optionally how the registry probes the agent. */
+export const NativeRegistration = Type.Object(
+  { ...AgentCard.properties, probe: ProbeOrNone("How the registry checks the agent itself; absent or null: not probed (a re-registration without it keeps the probe the agent has)") },
+  { additionalProperties: false },
+);
+export type NativeRegistration = Static<typeof NativeRegistration>;
+
+/** Body of `PATCH /agents/{id}`: card fields, and `probe` (null: stop probing). */
+export const AgentUpdate = Type.Object(
+  { ...AgentPatch.properties, probe: ProbeOrNone("A new probe, or null to stop probing; absent: unchanged") },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type AgentUpdate = Static<typeof AgentUpdate>;
+
+export type RegistrationBody = NativeRegistration | CardUrlRegistration | InlineCardRegistration;
 
 /**
  * The body of `POST /agents`: a native card, a card URL, or an inline A2A card.
@@ -51,13 +67,13 @@ export type RegistrationBody = AgentCard | CardUrlRegistration | InlineCardRegis
  * as `if`/`then`/`else` on the key present (`validation`, see validatedAs in
  * src/server/http/validation.ts); both accept exactly the same bodies.
  */
-export const RegistrationBody = Type.Union([AgentCard, CardUrlRegistration, InlineCardRegistration], {
+export const RegistrationBody = Type.Union([NativeRegistration, CardUrlRegistration, InlineCardRegistration], {
   description: "A native card; or `{card_url, id?, probe?}` to register from an A2A Agent Card's URL; or `{a2a_card, id?}` with the card inline",
 });
 export const REGISTRATION_BODY_VALIDATION = {
   if: { type: "object", required: ["card_url"] },
   then: CardUrlRegistration,
-  else: { if: { type: "object", required: ["a2a_card"] }, then: InlineCardRegistration, else: AgentCard },
+  else: { if: { type: "object", required: ["a2a_card"] }, then: InlineCardRegistration, else: NativeRegistration },
 };
 
 export const isCardUrlRegistration = (body: RegistrationBody): body is CardUrlRegistration => "card_url" in body;
@@ -65,5 +81,11 @@ export const isInlineCardRegistration = (body: RegistrationBody): body is Inline
 
 // The client package's types (what the SDK sends) are these schemas' own.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const sameAsClient: [Same<CardUrlRegistration, Client.CardUrlRegistration>, Same<InlineCardRegistration, Client.InlineCardRegistration>, Same<ProbeSpec, Client.ProbeSpec>] = [true, true, true];
+const sameAsClient: [
+  Same<CardUrlRegistration, Client.CardUrlRegistration>,
+  Same<InlineCardRegistration, Client.InlineCardRegistration>,
+  Same<ProbeSpec, Client.ProbeSpec>,
+  Same<NativeRegistration, Client.NativeRegistration>,
+  Same<AgentUpdate, Client.AgentUpdate>,
+] = [true, true, true, true, true];
 void sameAsClient;

@@ -69,7 +69,7 @@ export interface Registry extends RunningServer {
 }
 
 /** The registry on `kind`, reaching 127.0.0.2 only, resolving names with RESOLVER, on a manual clock. */
-export async function startRegistry(kind: StoreKind): Promise<Registry> {
+export async function startRegistry(kind: StoreKind, over: Record<string, string> = {}): Promise<Registry> {
   const dir = tempDir();
   const schema = kind === "postgres" ? await createSchema() : null;
   const clock = manualClock();
@@ -83,6 +83,7 @@ export async function startRegistry(kind: StoreKind): Promise<Registry> {
     probeAllow: `${PUBLIC_ADDRESS}/32`,
     // The tests move the manual clock by hours: no agent goes offline meanwhile (the sweeper runs on real timers).
     offlineAfter: "30d",
+    ...over,
   };
   const server = await startServer(config, { resolver: RESOLVER, clock });
   const siblings: RunningServer[] = [];

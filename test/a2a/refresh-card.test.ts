@@ -5,6 +5,8 @@
  * the fields; Cache-Control max-age sets the next refresh; a failing card
  * keeps the last good one and shows the error on the agent's health; two
  * instances refreshing at once fetch and announce once. Time is a manual clock.
+ * The agents are registered without a probe (`probe: null`), so every fetch of
+ * the card counted here is the refresher's (test/probes covers the a2a probe).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,7 +49,7 @@ describe.each(STORES)("refreshing cards registered by URL (%s)", (kind) => {
 
   it("registers, then refreshes only when due: a 304 changes nothing", async () => {
     Object.assign(served, { card: cardV1(), etag: '"v1"', cacheControl: undefined, status: 200 });
-    expect((await api(reg().url, "POST", "/api/v1/agents", { card_url: cardUrl(), id })).status).toBe(201);
+    expect((await api(reg().url, "POST", "/api/v1/agents", { card_url: cardUrl(), id, probe: null })).status).toBe(201);
     const registered = await agent();
     const before = fetches();
 

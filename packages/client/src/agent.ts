@@ -136,6 +136,17 @@ export type AgentPatch = Static<typeof AgentPatch>;
 
 const Timestamp = Type.String({ format: "date-time" });
 
+/** The probe on an agent snapshot: its kind and damped state, as of its last change (`GET /agents/{id}/health` has every result). */
+export const AgentProbe = Type.Object({
+  kind: Type.Enum(["http", "a2a", "tcp"]),
+  state: Type.Enum(["unknown", "passing", "failing"], { description: "`unknown` until the first result; `failing` after a run of failures; `passing` again after a run of successes" }),
+  failing_since: Type.Union([Timestamp, Type.Null()], { description: "While failing: when its run of failures began" }),
+  last_ok_at: Type.Union([Timestamp, Type.Null()], { description: "The last successful probe as of the last state change" }),
+});
+
+/** The probe on an agent snapshot (`agent.probe`; `null` when the agent has none). */
+export type AgentProbe = Static<typeof AgentProbe>;
+
 /** The public snapshot of an agent, as the API answers and as every event carries it. */
 export const Agent = Type.Object({
   id: Type.String(),
@@ -144,6 +155,10 @@ export const Agent = Type.Object({
     description: "The A2A Agent Card URL the agent was registered from (the registry refreshes the card from it); null for a native registration",
   }),
   health_status: Type.Enum([...HEALTH_STATUSES]),
+  health_reason: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the agent has its health status, e.g. "heartbeat says healthy; probe failing since …: timeout" (null on agents not changed since before probes)',
+  }),
+  probe: Type.Union([AgentProbe, Type.Null()], { description: "How the registry checks the agent itself, and what it sees; null when it does not probe it" }),
   last_heartbeat_at: Type.Union([Timestamp, Type.Null()], {
     description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event",
   }),
@@ -240,14 +255,10 @@ export interface HealthReport {
   history: HealthPoint[];
   /** For an agent registered by card URL: its card's refresh (absent otherwise). */
   card_refresh?: CardRefreshState;
-  /**
-   * Why the agent has its health, e.g. "heartbeat says healthy; probe failing
-   * since 2026-12-02T09:00:00Z: connection refused" (issue 14; absent from a
-   * registry without probes).
-   */
-  health_reason?: string | null;
-  /** The agent's probe, its state and recent results; null without a probe (absent from a registry without probes). */
-  probe?: ProbeHealth | null;
+  /** Why the agent has its health, e.g. "heartbeat says healthy; probe failing since 2026-12-02T09:00:00Z: connection refused" (null on agents unchanged since before probes). */
+  health_reason: string | null;
+  /** The agent's probe, its state and recent results, newest last; null without a probe. */
+  probe: ProbeHealth | null;
 }
 
 export interface RegisterResponse {

@@ -5,6 +5,8 @@
  * these at compile time).
  */
 
+import type { AgentCard, AgentPatch } from "./agent.js";
+
 /** The settings every probe kind may set; the server's `--probe-*` defaults fill the rest. */
 export interface ProbeSettings {
   interval_ms?: number;
@@ -35,3 +37,9 @@ export interface InlineCardRegistration {
   a2a_card: Record<string, unknown>;
   id?: string;
 }
+
+/** A native registration: the card, and optionally how the registry probes the agent (absent or null: not probed; a re-registration without it keeps the probe). */
+export type NativeRegistration = AgentCard & { probe?: ProbeSpec | null };
+
+/** `PATCH /agents/{id}`: card fields, and `probe` (null: stop probing; absent: unchanged). */
+export type AgentUpdate = AgentPatch & { probe?: ProbeSpec | null };

@@ -4,7 +4,7 @@
  * one it registered, or the `agentId`/`agentToken` it was given) and may also
  * carry a read or admin token for reads and administration.
  */
-import type { CardUrlRegistration } from "./card-registration.js";
+import type { AgentUpdate, CardUrlRegistration, NativeRegistration } from "./card-registration.js";
 import type {
   Agent,
   AgentCard,
@@ -169,12 +169,13 @@ export class AgentMeshClient {
   }
 
   /**
-   * Registers an agent and makes it this client's agent. The first
+   * Registers an agent (its card, and optionally `probe`: how the registry
+   * checks it itself) and makes it this client's agent. The first
    * registration answers the secret `agent_token` (kept by the client, see
    * {@link agentToken}); registering the same id again with that token updates
    * the card. Another client's id is refused with `agent_id_taken`.
    */
-  async register(card: AgentCard, options: CallOptions = {}): Promise<RegisterResponse> {
+  async register(card: NativeRegistration, options: CallOptions = {}): Promise<RegisterResponse> {
     if (typeof card !== "object" || card === null) throw invalidArgument("register() needs an agent card object");
     requireId(card.id, "register()");
     const token = card.id === this._agentId && this._agentToken ? this._agentToken : this.registrationToken;
@@ -209,8 +210,8 @@ export class AgentMeshClient {
     return res;
   }
 
-  /** Changes card fields of agent `id` (this client's agent, or any with the admin token). */
-  async update(id: string, patch: AgentPatch, options: CallOptions = {}): Promise<Agent> {
+  /** Changes card fields of agent `id` (this client's agent, or any with the admin token), and its probe (`probe`; null: none). */
+  async update(id: string, patch: AgentUpdate, options: CallOptions = {}): Promise<Agent> {
     requireId(id, "update()");
     return this.call<Agent>("PATCH", AgentMeshClient.path(id), { body: patch, token: this.writeToken(id), signal: options.signal });
   }

@@ -10,15 +10,6 @@ export type ProbeKind = ProbeResult["kind"];
 /** `unknown` until the first run of results decides; `failing` after `failures` in a row; `passing` again after `successes`. */
 export type ProbeState = "unknown" | "passing" | "failing";
 
-/** The probe on an agent snapshot (`agent.probe`; `null` when the agent has none). */
-export interface AgentProbe {
-  kind: ProbeKind;
-  state: ProbeState;
-  /** While failing: when its run of failures began. */
-  failing_since: string | null;
-  last_ok_at: string | null;
-}
-
 /** A probe with every setting filled in from the server's defaults: what is stored and shown. */
 export type ResolvedProbe = ({ kind: "http"; url: string } | { kind: "a2a"; url: string } | { kind: "tcp"; host: string; port: number }) & {
   interval_ms: number;

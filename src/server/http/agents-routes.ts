@@ -6,12 +6,14 @@
  */
 import type { FastifyRequest, onRequestHookHandler } from "fastify";
 import { Type } from "typebox";
-import { AgentCard, AgentId, AgentPatch, Heartbeat, InvocationReport } from "../../shared/agent.js";
-import { REGISTRATION_BODY_VALIDATION, RegistrationBody } from "../../shared/card-registration.js";
+import { AgentCard, AgentId, Heartbeat, InvocationReport } from "../../shared/agent.js";
+import { AgentUpdate, REGISTRATION_BODY_VALIDATION, RegistrationBody } from "../../shared/card-registration.js";
+import type { ResolvedProbe } from "../../shared/probe.js";
 import { validatedAs } from "./validation.js";
 import type { Config } from "../config.js";
 import type { GuardedFetcher } from "../fetch/types.js";
-import { cardRefreshOf, resolveRegistration } from "./card-registration.js";
+import { cardRefreshOf, probeOrFail, resolveRegistration } from "./card-registration.js";
+import { toProbeHealth } from "../probes/view.js";
 import { AppError } from "../errors.js";
 import type { Clock, Registry } from "../registry/service.js";
 import { toPublic } from "../registry/snapshot.js";
@@ -82,12 +84,19 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
     app.post(url, { schema: { ...registerSchema, ...names }, ...writeHooks }, async (request, reply) => {
       const who = await auth.identify(request);
       // A card URL or an inline A2A card becomes the card to register and the published card to keep.
-      const { card, published } = await resolveRegistration(request.body, who, { fetcher, config, clock });
+      const { card, published, probe } = await resolveRegistration(request.body, who, { fetcher, config, clock });
       requireRegistrant(who, card.id, config);
-      const { row, token, created } = await registry.register(card, caller(request), published);
+      const { row, token, created } = await registry.register(card, caller(request), published, probe);
       return reply.code(created ? 201 : 200).send(created ? { agent: toPublic(row), agent_token: token } : { agent: toPublic(row) });
     });
   }
+
+  /** The probe part of the health answer: the runner's row, or the probe as configured before its row exists. */
+  const probeHealthOf = async (id: string, configured: ResolvedProbe) => {
+    const record = await store.probeLeases().get(id);
+    if (record) return toProbeHealth(record);
+    return { probe: configured, state: "unknown" as const, failing_since: null, last_ok_at: null, next_due_at: iso(clock.now()), recent: [] };
+  };
 
   // One agent by id, or 404: the answers of every route under /agents/{id} that reads it.
   const agentReads = problemResponses([...READ, "agent_not_found"]);
@@ -152,7 +161,7 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
         tags,
         security: SECURITY.bearer,
         params: IdParams,
-        body: AgentPatch,
+        body: AgentUpdate,
         response: { 200: { ...PublicAgent, description: "The agent, updated" }, ...problemResponses([...BODY, ...ownerWrite, "duplicate_skill", "metadata_too_large"]) },
       },
       ...writeHooks,
@@ -160,7 +169,15 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
     async (request) => {
       const { id } = request.params;
       requireOwnerOrAdmin(await auth.identify(request), id, true);
-      return toPublic(await registry.update(id, request.body, caller(request)));
+      const { probe: spec, ...patch } = request.body;
+      let probe: ResolvedProbe | null | undefined = spec === null ? null : undefined;
+      if (spec) {
+        // An `a2a` probe without a URL checks the agent's card: where it was registered from, else at its endpoint.
+        const row = spec.kind === "a2a" && spec.url === undefined ? await agentOr404(id) : null;
+        probe = probeOrFail(spec, config, { endpoint: patch.endpoint ?? row?.endpoint ?? "", cardUrl: row?.card_url ?? null });
+      }
+      if (Object.keys(patch).length === 0 && probe === undefined) throw new AppError("validation_failed", "the body changes nothing");
+      return toPublic(await registry.update(id, patch, caller(request), probe));
     },
   );
 
@@ -275,7 +292,16 @@ export function agentsRoutes(app: TypedApp, { registry, store, config, auth, wri
         agent_id: id,
         status: row.health_status,
         last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
-        history: history.map((h) => ({ at: iso(h.at), status: h.status, previous_status: h.previousStatus, message: h.message })),
+        health_reason: row.health_reason,
+        history: history.map((h) => ({
+          at: iso(h.at),
+          status: h.status,
+          previous_status: h.previousStatus,
+          message: h.message,
+          ...(h.source ? { source: h.source } : {}),
+          ...(h.probe ? { probe: h.probe } : {}),
+        })),
+        probe: row.probe === null ? null : await probeHealthOf(id, row.probe),
         ...cardRefreshOf(row),
       };
     },

@@ -10,7 +10,7 @@
  */
 import type { AgentCard, CardRefreshState } from "../../shared/agent.js";
 import { isCardUrlRegistration, isInlineCardRegistration, type RegistrationBody } from "../../shared/card-registration.js";
-import type { ResolvedProbe } from "../../shared/probe.js";
+import type { ProbeSpec, ResolvedProbe } from "../../shared/probe.js";
 import { defaultProbeFor } from "../a2a/default-probe.js";
 import { cardFromInline, cardFromUrl, type UsableCard } from "../a2a/registration.js";
 import type { Config } from "../config.js";
@@ -35,10 +35,10 @@ export interface ResolvedRegistration {
   published?: PublishedCardFields;
   /**
    * The registration's probe, resolved (defaultProbeFor: a URL registration's
-   * default is an `a2a` probe of its card), or null for none. Storing it and
-   * running it belong to the probe wiring (GET /agents/{id}/health).
+   * default is an `a2a` probe of its card), or null for none; undefined when a
+   * native body leaves it out (a re-registration then keeps the agent's probe).
    */
-  probe: ResolvedProbe | null;
+  probe: ResolvedProbe | null | undefined;
 }
 
 function published(usable: UsableCard, now: number, config: Pick<Config, "cardRefreshMs">): PublishedCardFields {
@@ -59,19 +59,22 @@ export async function resolveRegistration(body: RegistrationBody, who: Identity,
     requireRegistrant(who, body.id ?? (who.kind === "agent" ? who.agentId : ""), config);
     const usable = await cardFromUrl(fetcher, body.card_url, body.id);
     const spec = defaultProbeFor({ card_url: usable.cardUrl, probe: body.probe });
-    let probe: ResolvedProbe | null = null;
-    if (spec) {
-      const resolved = resolveProbe(spec, config, { endpoint: usable.card.endpoint, cardUrl: usable.cardUrl });
-      if (!resolved.ok) throw new AppError("validation_failed", `${resolved.error.field} ${resolved.error.message}`, [resolved.error]);
-      probe = resolved.probe;
-    }
+    const probe = spec ? probeOrFail(spec, config, { endpoint: usable.card.endpoint, cardUrl: usable.cardUrl }) : null;
     return { card: usable.card, published: published(usable, clock.now(), config), probe };
   }
   if (isInlineCardRegistration(body)) {
     const usable = cardFromInline(body.a2a_card, body.id);
     return { card: usable.card, published: published(usable, clock.now(), config), probe: null };
   }
-  return { card: body, probe: null };
+  const { probe: spec, ...card } = body;
+  return { card, probe: spec ? probeOrFail(spec, config, { endpoint: card.endpoint, cardUrl: null }) : spec };
+}
+
+/** A probe setting resolved with the server's defaults, or the 400 that says which field is wrong. */
+export function probeOrFail(spec: ProbeSpec, config: Config, agent: { endpoint: string; cardUrl: string | null }): ResolvedProbe {
+  const resolved = resolveProbe(spec, config, agent);
+  if (!resolved.ok) throw new AppError("validation_failed", `${resolved.error.field} ${resolved.error.message}`, [resolved.error]);
+  return resolved.probe;
 }
 
 /** The card refresh part of an agent's health answer: present for an agent registered by card URL. */

@@ -20,8 +20,9 @@ import {
   type RegisterResponse as RegisterResponseType,
   type Stats as StatsType,
   type TrustReport as TrustReportType,
+  AgentProbe,
 } from "../../shared/agent.js";
-import { ProbeResult } from "../../shared/probe.js";
+import { ProbeHealth, ProbeResult } from "../../shared/probe.js";
 import { EVENT_TYPES, type EventHistory as EventHistoryType, type RegistryEvent, type ResetEvent } from "../../shared/events.js";
 import { CARD_PROBLEM_REASONS, PROBLEMS, PROBLEM_CONTENT_TYPE, headersOf, type Problem as ProblemType, type ProblemCode } from "../../shared/problems.js";
 
@@ -36,6 +37,8 @@ const Tier = Agent.properties.trust_tier;
  */
 const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, type: [(schema as unknown as { type: string }).type, "null"] });
 
+const descriptionOf = (schema: TSchema): string | undefined => (schema as { description?: string }).description;
+
 /** The public snapshot of an agent: the shared schema, with `protocol` as the enum it is and its nullable fields written for the serializer. */
 export const PublicAgent = Type.Object({
   ...Agent.properties,
@@ -44,6 +47,8 @@ export const PublicAgent = Type.Object({
   metadata: Nullable(Type.Record(Type.String(), Type.Unknown())),
   last_heartbeat_at: Nullable(Type.String({ format: "date-time", description: "Liveness: updated on every heartbeat without bumping `revision` or publishing an event" })),
   card_url: Nullable(Type.String({ description: "The A2A Agent Card URL the agent was registered from; null for a native registration" })),
+  health_reason: Nullable(Type.String({ description: descriptionOf(Agent.properties.health_reason) })),
+  probe: Nullable(Type.Object({ ...AgentProbe.properties, failing_since: Nullable(Timestamp), last_ok_at: Nullable(Timestamp) }, { description: descriptionOf(Agent.properties.probe) })),
 });
 
 export const RegisterResponse = Type.Object({
@@ -87,7 +92,18 @@ export const HealthReport = Type.Object({
   agent_id: Type.String(),
   status: Health,
   last_heartbeat_at: Nullable(Timestamp),
-  history: Type.Array(Type.Object({ at: Timestamp, status: Health, previous_status: Health, message: Nullable(Type.String()) })),
+  health_reason: Nullable(Type.String({ description: descriptionOf(Agent.properties.health_reason) })),
+  history: Type.Array(
+    Type.Object({
+      at: Timestamp,
+      status: Health,
+      previous_status: Health,
+      message: Nullable(Type.String()),
+      source: Type.Optional(Type.Enum(["heartbeat", "probe", "sweep"], { description: "What caused the change (absent on points logged before probes)" })),
+      probe: Type.Optional({ ...ProbeResult, description: "For `source: probe`: the result that completed the run" }),
+    }),
+  ),
+  probe: Type.Union([ProbeHealth, Type.Null()], { description: "The agent's probe as resolved, its damped state and its recent results (newest last); null when it is not probed" }),
   card_refresh: Type.Optional(
     Type.Object(
       {

@@ -6,14 +6,29 @@
  */
 import type { FetchFailure, GuardedFetcher } from "../fetch/types.js";
 import type { ProbeResult, ResolvedProbe } from "../../shared/probe.js";
+import { parseA2ACard } from "../a2a/parse-card.js";
 
 /** Largest body read for a probe: an A2A card (the card registration keeps at most 64 KiB too). */
 export const PROBE_MAX_BYTES = 64 * 1024;
 
-/** Says why a fetched A2A card is unusable, or null when it parses. The integrator passes the real A2A parser. */
+/** Says why a fetched A2A card is unusable, or null when it parses. */
 export type CardCheck = (body: Buffer, contentType: string | undefined) => string | null;
 
-/** Until the A2A parser is wired in: a card is a JSON object with a non-empty `name`. */
+/** The registry's own check: the card parses as an A2A Agent Card (either version), as at registration. */
+export const a2aCardCheck: CardCheck = (body) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch {
+    return "not JSON: the card is not JSON";
+  }
+  const parsed = parseA2ACard(json);
+  if (parsed.ok) return null;
+  const [first, ...rest] = parsed.faults;
+  return `invalid card: ${first.path ? `${first.path} ` : ""}${first.message}${rest.length ? ` (and ${rest.length} more)` : ""}`;
+};
+
+/** The smallest check (tests of the runner alone): a card is a JSON object with a non-empty `name`. */
 export const minimalCardCheck: CardCheck = (body) => {
   let card: unknown;
   try {

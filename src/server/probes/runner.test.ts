@@ -3,7 +3,7 @@
  * leases on a real SQLite file. Time is faked (Date and timers) and moved by
  * hand; each step claims what is due and waits for the probes to finish.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,9 +19,12 @@ import { ProbeRunner, type ProbeRunnerOptions, type ProbeTransition } from "./ru
 const INTERVAL = 10_000;
 const settings = { interval_ms: INTERVAL, timeout_ms: 2000, failures: 3, successes: 2 };
 
+/** A real A2A card (version 1.0): what the registry's own check accepts. */
+const VALID_CARD = readFileSync(new URL("../../../test/fixtures/a2a/card-v1.json", import.meta.url), "utf8");
+
 /** A local target: `/status` answers `status`, `/card` the `card` body, `/hold` waits until released; in-flight counted per Host. */
 function startTarget() {
-  const state = { status: 200, card: '{"name":"Weather"}', cardType: "application/json", requests: 0 };
+  const state = { status: 200, card: VALID_CARD, cardType: "application/json", requests: 0 };
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
   let total = 0;
@@ -84,6 +87,8 @@ describe("probe runner", () => {
       perHost: 4,
       owner: "test",
       onError: (err) => errors.push(err),
+      // These tables have no agents: reconciling would remove every probe row (it is tested with the app, test/probes).
+      reconcileMs: Infinity,
       random: () => 0.5, // no jitter: each probe is due exactly one interval after the last
       ...over,
     });
@@ -169,10 +174,12 @@ describe("probe runner", () => {
     target.state.cardType = "text/html";
     await step(r);
     expect(moves()).toEqual(["unknown->passing", "passing->failing"]);
-    expect(transitions[1].t.probe).toMatchObject({ kind: "a2a", ok: false, status_code: 200, error: "the card is not JSON" });
+    expect(transitions[1].t.probe).toMatchObject({ kind: "a2a", ok: false, status_code: 200, error: "not JSON: the card is not JSON" });
+    // JSON that is not an A2A card fails with the first schema fault the A2A parser names, as at registration.
     target.state.card = '{"description":"no name"}';
+    target.state.cardType = "application/json";
     await step(r);
-    expect((await leases.get("card"))?.lastResult).toMatchObject({ ok: false, error: "the card has no name" });
+    expect((await leases.get("card"))?.lastResult).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid card: \/\w+ is required .*\(and \d+ more\)$/) });
   });
 
   it("a tcp probe passes while the port accepts and fails when it is refused", async () => {

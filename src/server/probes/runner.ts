@@ -17,9 +17,9 @@ import type { GuardedFetcher } from "../fetch/types.js";
 import type { ProbeLeases, ClaimedProbe, PendingTransition } from "../store/probe-leases.js";
 import type { ProbeCounters, ProbeState } from "../domain/probes.js";
 import type { ProbeResult } from "../../shared/probe.js";
-import { minimalCardCheck, runProbe, type CardCheck } from "./check.js";
+import { a2aCardCheck, runProbe, type CardCheck } from "./check.js";
 import { probeHost } from "./resolve.js";
-import { nextDueAt } from "./schedule.js";
+import { firstDueAt, nextDueAt } from "./schedule.js";
 
 /** A change of an agent's probe state, as `onTransition` receives it. */
 export interface ProbeTransition {
@@ -55,10 +55,24 @@ export interface ProbeRunnerOptions {
   tickMs?: number;
   /** How long a claim is held: longer than the longest timeout plus the wait for a free slot (default 2 min). */
   leaseMs?: number;
-  /** Checks a fetched A2A card; default minimalCardCheck (until the A2A parser is wired in). */
+  /** Checks a fetched A2A card; default the A2A parser's (a2aCardCheck). */
   checkCard?: CardCheck;
   random?: () => number;
+  /**
+   * Availability feeds trust: after every run of successes worth about five
+   * minutes (CREDIT_PERIOD_MS), `onCredit(agentId, periodMs)` (registry
+   * `probeCredit`). Optional; its failures are reported, never retried.
+   */
+  onCredit?: (agentId: string, periodMs: number) => Promise<unknown>;
+  /** How often the working rows are reconciled with the agents' probes (default 60 s; Infinity: never; ProbeLeases.reconcile). */
+  reconcileMs?: number;
 }
+
+/** The stretch of passing probes credited to trust at once. */
+export const CREDIT_PERIOD_MS = 5 * 60_000;
+
+/** Credit every this many successes in a row (at least 1), so one credit covers about CREDIT_PERIOD_MS. */
+export const creditEvery = (intervalMs: number) => Math.max(1, Math.round(CREDIT_PERIOD_MS / intervalMs));
 
 export interface ProbeRunnerStats {
   running: number;
@@ -78,11 +92,14 @@ export class ProbeRunner {
   private readonly leaseMs: number;
   private readonly checkCard: CardCheck;
   private readonly random: () => number;
+  private readonly reconcileMs: number;
+  private lastReconcile = -Infinity;
 
   constructor(private readonly o: ProbeRunnerOptions) {
     this.tickMs = o.tickMs ?? 250;
     this.leaseMs = o.leaseMs ?? 120_000;
-    this.checkCard = o.checkCard ?? minimalCardCheck;
+    this.checkCard = o.checkCard ?? a2aCardCheck;
+    this.reconcileMs = o.reconcileMs ?? 60_000;
     this.random = o.random ?? Math.random;
   }
 
@@ -100,6 +117,11 @@ export class ProbeRunner {
   /** One claim round: takes as many due probes as there is room for, and starts what the caps allow. */
   async tick(): Promise<void> {
     if (this.stopped) return;
+    const now = this.o.clock.now();
+    if (Number.isFinite(this.reconcileMs) && now - this.lastReconcile >= this.reconcileMs) {
+      this.lastReconcile = now;
+      await this.reconcile();
+    }
     const room = this.o.concurrency - this.jobs.size - this.queued;
     if (room <= 0) return;
     try {
@@ -109,6 +131,27 @@ export class ProbeRunner {
     } catch (err) {
       this.o.onError(err);
     }
+  }
+
+  /** Makes the working rows follow the agents' probes (ProbeLeases.reconcile); new rows are due within seconds. */
+  async reconcile(): Promise<number> {
+    try {
+      return await this.o.leases.reconcile((config) => firstDueAt(this.o.clock.now(), config.interval_ms, this.random));
+    } catch (err) {
+      this.o.onError(err);
+      return 0;
+    }
+  }
+
+  /**
+   * Runs what is due now to the end: waits for a claim round of the runner's
+   * own timer that is under way, claims once more, and waits for every probe
+   * and announcement. For tests on a manual clock, and for tools.
+   */
+  async runDue(): Promise<void> {
+    await this.ticking;
+    await this.tick();
+    await this.idle();
   }
 
   /** Resolves when no probe is running or waiting (tests; shutdown). */
@@ -186,6 +229,10 @@ export class ProbeRunner {
         nextDueAt: nextDueAt(claim.dueAt, now, claim.config.interval_ms, this.random),
       });
       if (recorded && transition) await this.announce(claim.agentId, transition, next);
+      const every = creditEvery(claim.config.interval_ms);
+      if (recorded && result.ok && this.o.onCredit && next.consecutiveSuccesses % every === 0) {
+        await this.o.onCredit(claim.agentId, every * claim.config.interval_ms).catch(onError);
+      }
     } catch (err) {
       onError(err);
     }

@@ -7,12 +7,14 @@ import { describe, expect, it } from "vitest";
 import { TRUST_WEIGHTS } from "../domain/trust.js";
 import { T0, agent } from "../store/contract-fixtures.js";
 import type { AgentRow, ReportCount } from "../store/store.js";
+import type { ProbeCounters } from "../domain/probes.js";
 import {
   DECAY_REASON,
   decideCardUpdate,
   decideDecay,
   decideDeregistration,
   decideHeartbeat,
+  decideProbeCredit,
   decideProbeTransition,
   decideReap,
   decideRegistration,
@@ -31,7 +33,7 @@ const op = (change: Change | null) => change?.commit.mutation.op;
 
 /** An agent that heartbeats every 10 s and was last heard from 10 s ago. */
 const beating = (over: Partial<AgentRow> = {}) =>
-  agent("a", { health_status: "healthy", last_heartbeat_at: now - 10_000, healthy_since: T0, revision: 5, trust_score: 0.5, trust_raw: 0.5, ...over });
+  agent("a", { health_status: "healthy", reported_status: "healthy", last_heartbeat_at: now - 10_000, healthy_since: T0, revision: 5, trust_score: 0.5, trust_raw: 0.5, ...over });
 
 describe("heartbeats", () => {
   it("the first one is announced as a health change caused by a heartbeat, and earns no trust yet", () => {
@@ -43,7 +45,7 @@ describe("heartbeats", () => {
       expect.objectContaining({ type: "agent_health_changed", agent_id: "a", source: "heartbeat", status: "healthy", previous_status: "unknown", message: null }),
     ]);
     expect(events(change)[0].agent).toMatchObject({ revision: 2, health_status: "healthy" });
-    expect(change.commit.healthHistory).toEqual([{ agentId: "a", at: now, status: "healthy", previousStatus: "unknown", message: null }]);
+    expect(change.commit.healthHistory).toEqual([{ agentId: "a", at: now, status: "healthy", previousStatus: "unknown", message: null, source: "heartbeat" }]);
     expect(change.commit.trustHistory).toBeUndefined();
   });
 
@@ -117,22 +119,80 @@ describe("the sweep", () => {
 });
 
 describe("probe transitions", () => {
-  const probe = { kind: "http" as const, ok: false, latency_ms: 5000, error: "timeout" };
+  const failed = { kind: "http" as const, ok: false, latency_ms: 5000, error: "timeout: no answer in 5000ms" };
+  const passed = { kind: "http" as const, ok: true, latency_ms: 3, status_code: 200 };
+  const probeConfig = { kind: "http" as const, url: "http://127.0.0.1:9/healthz", interval_ms: 30_000, timeout_ms: 5000, failures: 3, successes: 2 };
+  const counters = (over: Partial<ProbeCounters> = {}): ProbeCounters => ({ state: "failing", consecutiveFailures: 3, consecutiveSuccesses: 0, failingSince: now - 60_000, lastOkAt: now - 61_000, ...over });
+  const probed = (over: Partial<AgentRow> = {}) => beating({ probe: probeConfig, probe_state: "passing", probe_last_ok_at: now - 61_000, ...over });
 
-  it("are announced like a heartbeat's, caused by the probe and carrying its result; the last heartbeat stays", () => {
-    const change = decideProbeTransition(beating(), { status: "unhealthy", reason: "3 probes failed: timeout", probe }, now, config)!;
+  it("a heartbeating agent whose probe starts failing is unhealthy, announced as caused by the probe with its result; the last heartbeat stays", () => {
+    const change = decideProbeTransition(probed(), { to: "failing", counters: counters(), probe: failed }, now, config)!;
     const [health, trust] = events(change);
-    expect(health).toMatchObject({ type: "agent_health_changed", source: "probe", probe, status: "unhealthy", previous_status: "healthy", message: "3 probes failed: timeout" });
+    const reason = `heartbeat says healthy; probe failing since ${new Date(now - 60_000).toISOString()}: timeout: no answer in 5000ms`;
+    expect(health).toMatchObject({ type: "agent_health_changed", source: "probe", probe: failed, status: "unhealthy", previous_status: "healthy", message: reason });
+    expect(health.agent).toMatchObject({ health_reason: reason, probe: { kind: "http", state: "failing", failing_since: new Date(now - 60_000).toISOString() } });
     expect(trust).toMatchObject({ type: "trust_score_changed", reason: "probe found it unhealthy" });
-    expect(change.next).toMatchObject({ last_heartbeat_at: now - 10_000, healthy_since: null, health_message: "3 probes failed: timeout", revision: 6 });
-    expect(change.commit.healthHistory).toEqual([{ agentId: "a", at: now, status: "unhealthy", previousStatus: "healthy", message: "3 probes failed: timeout" }]);
+    expect(change.next).toMatchObject({ last_heartbeat_at: now - 10_000, healthy_since: null, probe_state: "failing", probe_error: failed.error, revision: 6 });
+    expect(change.commit.healthHistory).toEqual([{ agentId: "a", at: now, status: "unhealthy", previousStatus: "healthy", message: reason, source: "probe", probe: failed }]);
   });
 
-  it("change nothing when the status is the one the agent has; a recovery keeps the run and costs no trust", () => {
-    expect(decideProbeTransition(beating(), { status: "healthy", reason: null, probe: { ...probe, ok: true } }, now, config)).toBeNull();
-    const back = decideProbeTransition(beating({ health_status: "unhealthy" }), { status: "healthy", reason: null, probe: { kind: "tcp", ok: true, latency_ms: 3 } }, now, config)!;
+  it("a recovery gives back what the heartbeat says, and costs no trust", () => {
+    const failing = probed({ health_status: "unhealthy", probe_state: "failing", probe_failing_since: now - 60_000, reported_status: "healthy" });
+    const back = decideProbeTransition(failing, { to: "passing", counters: counters({ state: "passing", consecutiveFailures: 0, consecutiveSuccesses: 2, failingSince: null, lastOkAt: now }), probe: passed }, now, config)!;
     expect(events(back).map((e) => [e.type, e.source])).toEqual([["agent_health_changed", "probe"]]);
-    expect(back.next).toMatchObject({ health_status: "healthy", healthy_since: T0, trust_raw: 0.5 });
+    expect(back.next).toMatchObject({ health_status: "healthy", health_reason: "heartbeat says healthy", healthy_since: T0, probe_state: "passing", probe_error: null, probe_last_ok_at: now, trust_raw: 0.5 });
+  });
+
+  it("a state change that leaves the status as it is is announced as agent_updated naming `probe`", () => {
+    const first = decideProbeTransition(probed({ probe_state: "unknown", probe_last_ok_at: null }), { to: "passing", counters: counters({ state: "passing", consecutiveFailures: 0, consecutiveSuccesses: 1, failingSince: null, lastOkAt: now }), probe: passed }, now, config)!;
+    expect(events(first).map((e) => [e.type, e.changed])).toEqual([["agent_updated", ["probe"]]]);
+    expect(first.next).toMatchObject({ health_status: "healthy", probe_state: "passing", revision: 6 });
+    expect(events(first)[0].agent.probe).toEqual({ kind: "http", state: "passing", failing_since: null, last_ok_at: new Date(now).toISOString() });
+  });
+
+  it("is nothing when the agent already has that state (offered again after a crash) or has no probe any more", () => {
+    expect(decideProbeTransition(probed({ probe_state: "failing" }), { to: "failing", counters: counters(), probe: failed }, now, config)).toBeNull();
+    expect(decideProbeTransition(beating(), { to: "failing", counters: counters(), probe: failed }, now, config)).toBeNull();
+  });
+
+  it("an agent that never heartbeats is healthy on its probe alone, unhealthy when it fails", () => {
+    const silent = agent("p", { created_at: now - 5000, probe: probeConfig, probe_state: "unknown" });
+    const up = decideProbeTransition(silent, { to: "passing", counters: counters({ state: "passing", consecutiveFailures: 0, consecutiveSuccesses: 1, failingSince: null, lastOkAt: now }), probe: passed }, now, config)!;
+    expect(up.next).toMatchObject({ health_status: "healthy", health_reason: "probe passing" });
+    expect(events(up)[0]).toMatchObject({ type: "agent_health_changed", source: "probe", previous_status: "unknown", status: "healthy" });
+    const down = decideProbeTransition(up.next, { to: "failing", counters: counters({ lastOkAt: now - 1000 }), probe: failed }, now + 1000, config)!;
+    expect(down.next).toMatchObject({ health_status: "unhealthy" });
+  });
+});
+
+describe("heartbeats and sweeps with a probe", () => {
+  const probeConfig = { kind: "tcp" as const, host: "127.0.0.1", port: 9, interval_ms: 30_000, timeout_ms: 5000, failures: 3, successes: 2 };
+
+  it("a heartbeat saying healthy while the probe fails is unhealthy, and what it said is kept for the recovery", () => {
+    const row = beating({ health_status: "unhealthy", reported_status: "degraded", probe: probeConfig, probe_state: "failing", probe_failing_since: now - 50_000 });
+    const change = decideHeartbeat(row, { status: "healthy" }, now, config);
+    // The status stays unhealthy: nothing public moves, but the new report is kept (a quiet whole-row write).
+    expect(change.commit.events).toEqual([]);
+    expect(change.commit.mutation).toMatchObject({ op: "update", row: { reported_status: "healthy", health_status: "unhealthy", revision: 5 } });
+  });
+
+  it("a sweep makes an agent that stopped heartbeating degraded while its probe passes, and offline only without heartbeat or successful probe", () => {
+    const stopped = beating({ last_heartbeat_at: now - 40_000, probe: probeConfig, probe_state: "passing", probe_last_ok_at: now - 1000 });
+    const sweep = decideSweep(stopped, now, config)!;
+    expect(sweep.next).toMatchObject({ health_status: "degraded", health_reason: `probe passing; no heartbeat since ${new Date(now - 40_000).toISOString()}` });
+    expect(events(sweep)[0]).toMatchObject({ source: "sweep", status: "degraded" });
+    expect(decideSweep(sweep.next, now, config)).toBeNull();
+    const failing = beating({ health_status: "unhealthy", last_heartbeat_at: now - 40_000, probe: probeConfig, probe_state: "failing", probe_last_ok_at: now - 20_000 });
+    expect(decideSweep(failing, now, config)).toBeNull();
+    expect(decideSweep({ ...failing, probe_last_ok_at: now - 30_000 }, now, config)!.next.health_status).toBe("offline");
+  });
+
+  it("passing probes earn trust at the heartbeat rate, and only for an agent whose heartbeats are not earning it", () => {
+    const probeOnly = agent("p", { health_status: "healthy", probe: probeConfig, probe_state: "passing", trust_raw: 0.5 });
+    const credit = decideProbeCredit(probeOnly, 300_000, now, config)!;
+    expect(credit.next.trust_raw).toBeCloseTo(1 - 0.5 * Math.pow(1 - TRUST_WEIGHTS.punctualHeartbeat, 30), 12);
+    expect(decideProbeCredit(beating({ probe: probeConfig, probe_state: "passing" }), 300_000, now, config)).toBeNull();
+    expect(decideProbeCredit({ ...probeOnly, probe_state: "failing" }, 300_000, now, config)).toBeNull();
   });
 });
 

@@ -15,7 +15,9 @@
 import { trustTier, type Heartbeat, type HealthStatus, type InvocationOutcome } from "../../shared/agent.js";
 import type { DeregistrationReason, HealthSource, ProbeResult } from "../../shared/events.js";
 import type { Config } from "../config.js";
-import { isPunctual, isSilent, lastSign, statusAfterHeartbeat } from "../domain/health.js";
+import { isPunctual, lastSign, statusAfterHeartbeat } from "../domain/health.js";
+import { combineHealth, type CombinedHealth, type ProbeCounters, type ProbeState, type ProbeView } from "../domain/probes.js";
+import { REPORTED_STATUSES, type ReportedStatus } from "../../shared/agent.js";
 import {
   TRUST_WEIGHTS,
   applyTrust,
@@ -38,6 +40,8 @@ export type DecideConfig = Pick<Config, "heartbeatIntervalMs" | "offlineAfterMs"
 export interface Change {
   commit: Commit;
   next: AgentRow;
+  /** The agent's probe was set, changed or removed by this change: the probe runner's row follows it. */
+  probeChanged?: boolean;
 }
 
 /** A report's change, with the weight it was given (what the report answer says). */
@@ -48,11 +52,11 @@ export interface ReportChange extends Change {
 /** What a health status change is announced with: its source, and for a probe the result. */
 type HealthCause = { source: Exclude<HealthSource, "probe">; message: string | null } | { source: "probe"; message: string | null; probe: ProbeResult };
 
-/** A probe runner's verdict: the status its run of results calls for, and why. */
+/** A change of an agent's damped probe state (probes/runner.ts), with the result that made it. */
 export interface ProbeTransition {
-  status: HealthStatus;
-  /** Why, in words (the event's `message`, e.g. "3 probes failed: connection refused"); null when there is nothing to say. */
-  reason: string | null;
+  to: ProbeState;
+  /** The probe state after the change: `failingSince` and `lastOkAt`. */
+  counters: ProbeCounters;
   /** The result that completed the run. */
   probe: ProbeResult;
 }
@@ -84,6 +88,31 @@ export const guardOf = (row: AgentRow): Guard => ({
   // Likewise the card refresher's schedule (registry/card-refresh.ts): its claims bump no revision.
   cardRefreshAt: row.card_refresh_at,
 });
+
+/** What the registry knows about the agent's probe, for combining; null when it has none. */
+export function probeViewOf(row: AgentRow): ProbeView | null {
+  if (row.probe === null) return null;
+  return { state: row.probe_state ?? "unknown", failingSince: row.probe_failing_since, lastOkAt: row.probe_last_ok_at, lastError: row.probe_error };
+}
+
+/** What the last heartbeat reported; for a row written before migration 0009, the status it had when it was a reported one. */
+function reportedOf(row: AgentRow): ReportedStatus | null {
+  if (row.reported_status !== null) return row.reported_status;
+  if (row.last_heartbeat_at === null) return null;
+  return (REPORTED_STATUSES as readonly string[]).includes(row.health_status) ? (row.health_status as ReportedStatus) : null;
+}
+
+/** The agent's health from what it says (heartbeats) and what the registry sees (its probe), at `now` (domain/probes.ts). */
+export function healthOf(row: AgentRow, now: number, config: Pick<DecideConfig, "offlineAfterMs">): CombinedHealth {
+  return combineHealth({
+    reported: reportedOf(row),
+    lastHeartbeatAt: row.last_heartbeat_at,
+    createdAt: row.created_at,
+    probe: probeViewOf(row),
+    now,
+    offlineAfterMs: config.offlineAfterMs,
+  });
+}
 
 /**
  * A commit's events with their prior records (events/prior.ts): what the
@@ -122,6 +151,12 @@ function touch(row: AgentRow, draft: AgentRow, now: number, raw: number, reportC
     reports_window_start: draft.reports_window_start,
     reports_window_weight: draft.reports_window_weight,
   };
+  if (draft.reported_status !== row.reported_status) {
+    // What the agent reports changed without changing its combined status (its probe is failing): kept, for
+    // when the probe recovers, with a whole-row write that still bumps nothing and publishes nothing.
+    const quiet: AgentRow = { ...next, reported_status: draft.reported_status, health_message: draft.health_message };
+    return { next: quiet, commit: { mutation: { op: "update", row: quiet, expect: guardOf(row) }, events: [], ...(reportCount ? { reportCount } : {}) } };
+  }
   const windowMoved = next.reports_window_start !== row.reports_window_start || next.reports_window_weight !== row.reports_window_weight;
   const mutation: Mutation = {
     op: "touch",
@@ -158,7 +193,10 @@ function settle(row: AgentRow, draft: AgentRow, now: number, config: DecideConfi
   const commit: Commit = { mutation: { op: "update", row: next, expect: guardOf(row) }, events: [], ...(reportCount ? { reportCount } : {}) };
   if (healthChanged) {
     commit.events.push(healthEvent(row, next, cause!, now));
-    commit.healthHistory = [{ agentId: row.id, at: now, status: next.health_status, previousStatus: row.health_status, message: cause!.message }];
+    const c = cause!;
+    commit.healthHistory = [
+      { agentId: row.id, at: now, status: next.health_status, previousStatus: row.health_status, message: c.message, source: c.source, ...(c.source === "probe" ? { probe: c.probe } : {}) },
+    ];
   }
   if (publish) {
     const t = trustEvent(row, next, trust.reason, now);
@@ -184,10 +222,18 @@ export function decideRegistration(row: AgentRow, now: number): Change {
 /** A card change (re-registration or PATCH), `next` being the row with the new card: announced with the fields it changed; null when it changed none. */
 export function decideCardUpdate(row: AgentRow, next: AgentRow, now: number): Change | null {
   // card_url is the one registry field in the snapshot that a registration sets.
-  const changed = [...cardChanges(row, next), ...(row.card_url !== next.card_url ? ["card_url"] : [])];
+  const changed = [
+    ...cardChanges(row, next),
+    ...(row.card_url !== next.card_url ? ["card_url"] : []),
+    ...(JSON.stringify(row.probe) !== JSON.stringify(next.probe) ? ["probe"] : []),
+  ];
   if (changed.length === 0) return null;
   const after: AgentRow = { ...next, revision: row.revision + 1, updated_at: now };
-  return { next: after, commit: { mutation: { op: "update", row: after, expect: guardOf(row) }, events: announced(row, after, [newEvent("agent_updated", after, now, { changed })]) } };
+  return {
+    next: after,
+    commit: { mutation: { op: "update", row: after, expect: guardOf(row) }, events: announced(row, after, [newEvent("agent_updated", after, now, { changed })]) },
+    ...(changed.includes("probe") ? { probeChanged: true } : {}),
+  };
 }
 
 /** Removal, guarded by the state read: with several instances, one delete wins and only it is announced. */
@@ -203,7 +249,10 @@ export function decideDeregistration(row: AgentRow, reason: DeregistrationReason
  * the status or moves the published trust score.
  */
 export function decideHeartbeat(row: AgentRow, input: Heartbeat, now: number, config: DecideConfig): Change {
-  const status = statusAfterHeartbeat(input.status);
+  const reported = statusAfterHeartbeat(input.status) as ReportedStatus;
+  // What the agent says, combined with what its probe sees: a failing probe makes it unhealthy whatever it says.
+  const health = healthOf({ ...row, reported_status: reported, last_heartbeat_at: now }, now, config);
+  const status = health.status;
   const punctual = isPunctual(row.last_heartbeat_at, row.health_status, now, config.heartbeatIntervalMs);
   let trust = applyTrust(row.trust_raw, {
     kind: "heartbeat",
@@ -220,6 +269,8 @@ export function decideHeartbeat(row: AgentRow, input: Heartbeat, now: number, co
     ...row,
     health_status: status,
     health_message: message,
+    health_reason: health.reason,
+    reported_status: reported,
     last_heartbeat_at: now,
     healthy_since: healthySinceAfterHeartbeat(row.healthy_since, row.health_status, status, punctual, now),
   };
@@ -227,17 +278,55 @@ export function decideHeartbeat(row: AgentRow, input: Heartbeat, now: number, co
 }
 
 /**
- * A probe runner's status change, decided like a heartbeat's: null when the
- * status is the one the agent already has. A probe is not a heartbeat: the
- * last heartbeat stays, and a status that is not up ends the healthy run.
+ * A change of the agent's damped probe state, with the health it then has
+ * (combined with its heartbeats). Announced as `agent_health_changed` with
+ * `source: "probe"` when the status moves, else as `agent_updated` with
+ * `changed: ["probe"]` (the snapshot's `probe` changed); null when the agent
+ * has no probe any more or already has this state (a transition offered again
+ * after a crash changes nothing). A probe is not a heartbeat: the last
+ * heartbeat stays, and a status that is not up ends the healthy run.
  */
 export function decideProbeTransition(row: AgentRow, transition: ProbeTransition, now: number, config: DecideConfig): Change | null {
-  const { status, reason, probe } = transition;
-  if (status === row.health_status) return null;
+  const { to, counters, probe } = transition;
+  if (row.probe === null || (row.probe_state ?? "unknown") === to) return null;
+  const probed: AgentRow = {
+    ...row,
+    probe_state: to,
+    probe_failing_since: to === "failing" ? counters.failingSince : null,
+    probe_last_ok_at: counters.lastOkAt,
+    probe_error: probe.ok ? null : (probe.error ?? null),
+  };
+  const health = healthOf(probed, now, config);
+  const status = health.status;
+  if (status === row.health_status) {
+    const after: AgentRow = { ...probed, health_reason: health.reason, revision: row.revision + 1, updated_at: now };
+    const events = announced(row, after, [newEvent("agent_updated", after, now, { changed: ["probe"] })]);
+    return { next: after, commit: { mutation: { op: "update", row: after, expect: guardOf(row) }, events } };
+  }
   const hit = applyTrust(row.trust_raw, { kind: "status", status });
   const trust = hit.reason ? { raw: hit.raw, reason: `probe found it ${status}` } : hit;
-  const draft: AgentRow = { ...row, health_status: status, health_message: reason, healthy_since: isSteady(status) ? row.healthy_since : null };
-  return settle(row, draft, now, config, trust, { source: "probe", message: reason, probe });
+  const draft: AgentRow = {
+    ...probed,
+    health_status: status,
+    health_reason: health.reason,
+    healthy_since: isSteady(status) ? row.healthy_since : null,
+  };
+  return settle(row, draft, now, config, trust, { source: "probe", message: health.reason, probe });
+}
+
+/**
+ * Availability measured by probes earns trust at the rate punctual heartbeats
+ * do, and only for an agent whose heartbeats are not earning it (none within
+ * 1.5 intervals): `periodMs` of passing probes counts as that many heartbeat
+ * intervals of punctual beats, never more. Null when nothing is earned.
+ */
+export function decideProbeCredit(row: AgentRow, periodMs: number, now: number, config: DecideConfig): Change | null {
+  if (row.probe === null || row.probe_state !== "passing" || !isSteady(row.health_status)) return null;
+  if (row.last_heartbeat_at !== null && now - row.last_heartbeat_at <= config.heartbeatIntervalMs * 1.5) return null;
+  const intervals = periodMs / config.heartbeatIntervalMs;
+  if (!(intervals > 0)) return null;
+  const raw = 1 - (1 - row.trust_raw) * Math.pow(1 - TRUST_WEIGHTS.punctualHeartbeat, intervals);
+  return settle(row, row, now, config, { raw: Math.min(1, raw), reason: "reachable: probes passing" });
 }
 
 /** An invocation report from another agent; null when it weighs nothing (then nothing at all is written). */
@@ -262,12 +351,27 @@ export function decideReport(row: AgentRow, input: ReportInput, now: number, con
   return { ...settle(row, draft, now, config, d.move, undefined, reportCount), weight: d.weight };
 }
 
-/** The sweeper's verdict on one agent: offline once silent for `offlineAfterMs`; null while it is not. */
+/**
+ * The sweeper's verdict on an agent whose heartbeats stopped: the health its
+ * probe and its silence call for (domain/probes.ts) — `offline` after
+ * `offlineAfterMs` with neither a heartbeat nor a successful probe, `degraded`
+ * while a passing probe still reaches an agent that stopped heartbeating —
+ * or null when that is the status it has (or its heartbeat is fresh).
+ */
 export function decideSweep(row: AgentRow, now: number, config: DecideConfig): Change | null {
-  if (!isSilent(row, now, config.offlineAfterMs)) return null;
-  const trust = applyTrust(row.trust_raw, { kind: "status", status: "offline" });
-  const message = `no heartbeat for ${Math.round((now - lastSign(row)) / 1000)}s`;
-  const draft: AgentRow = { ...row, health_status: "offline", health_message: null, healthy_since: null };
+  if (row.last_heartbeat_at !== null && now - row.last_heartbeat_at < config.offlineAfterMs) return null;
+  const health = healthOf(row, now, config);
+  const status = health.status;
+  if (status === row.health_status || status === "unknown") return null;
+  const trust = applyTrust(row.trust_raw, { kind: "status", status });
+  const message = status === "offline" ? `no heartbeat for ${Math.round((now - lastSign(row)) / 1000)}s` : health.reason;
+  const draft: AgentRow = {
+    ...row,
+    health_status: status,
+    health_message: null,
+    health_reason: health.reason,
+    healthy_since: isSteady(status) ? row.healthy_since : null,
+  };
   return settle(row, draft, now, config, trust, { source: "sweep", message });
 }
 

@@ -97,20 +97,35 @@ describe("health deadlines", () => {
 });
 
 describe("probe transitions and deregistration", () => {
-  it("a probe's status change is committed and announced as caused by the probe; the same status again, or a gone agent, is nothing", async () => {
-    const r = registry();
-    const { token } = await r.register(card("p1"), {});
+  it("a probe's state change is committed and announced as caused by the probe; the same change again, a probe removed or a gone agent is nothing", async () => {
+    const changes: [string, unknown][] = [];
+    const r = createRegistry({ store, config, clock, onCommit: (events) => published.push(...events), onProbeChange: async (id, p) => void changes.push([id, p]) });
+    const config0 = { kind: "http" as const, url: "http://127.0.0.1:9/healthz", interval_ms: 30_000, timeout_ms: 5000, failures: 3, successes: 2 };
+    const { token } = await r.register(card("p1"), {}, undefined, config0);
+    expect(changes).toEqual([["p1", config0]]);
     await r.heartbeat("p1", {}, { bearer: token });
     published = [];
-    const probe = { kind: "http" as const, ok: false, latency_ms: 12, status_code: 503 };
-    expect(await r.probeTransition("p1", { status: "unhealthy", reason: "3 probes failed: HTTP 503", probe })).toBe(true);
-    expect(await r.probeTransition("p1", { status: "unhealthy", reason: "still failing", probe })).toBe(false);
-    expect(await r.probeTransition("nobody", { status: "unhealthy", reason: null, probe })).toBe(false);
+    const probe = { kind: "http" as const, ok: false, latency_ms: 12, status_code: 503, error: "HTTP 503" };
+    const counters = { state: "failing" as const, consecutiveFailures: 3, consecutiveSuccesses: 0, failingSince: now - 60_000, lastOkAt: null };
+    expect(await r.probeTransition("p1", { to: "failing", counters, probe })).toBe(true);
+    expect(await r.probeTransition("p1", { to: "failing", counters, probe })).toBe(false);
+    expect(await r.probeTransition("nobody", { to: "failing", counters, probe })).toBe(false);
     const health = published.filter((e) => e.type === "agent_health_changed").map((e) => JSON.parse(e.payload));
-    expect(health).toEqual([expect.objectContaining({ source: "probe", probe, status: "unhealthy", previous_status: "healthy", message: "3 probes failed: HTTP 503" })]);
+    expect(health).toEqual([expect.objectContaining({ source: "probe", probe, status: "unhealthy", previous_status: "healthy" })]);
+    expect(health[0].message).toMatch(/^heartbeat says healthy; probe failing since .*: HTTP 503$/);
     const row = (await store.getAgent("p1"))!;
-    expect(row).toMatchObject({ health_status: "unhealthy", revision: health[0].agent.revision });
-    expect(await store.healthHistory("p1", 10)).toHaveLength(2);
+    expect(row).toMatchObject({ health_status: "unhealthy", probe_state: "failing", revision: health[0].agent.revision });
+    expect((await store.healthHistory("p1", 10)).at(-1)).toMatchObject({ source: "probe", probe });
+
+    // Removing the probe (PATCH probe: null) is announced as a change of `probe` and followed by the runner's row.
+    published = [];
+    await r.update("p1", {}, { bearer: token }, null);
+    expect(changes.at(-1)).toEqual(["p1", null]);
+    expect(published.map((e) => JSON.parse(e.payload))).toEqual([expect.objectContaining({ type: "agent_updated", changed: ["probe"] })]);
+    expect(await r.probeTransition("p1", { to: "passing", counters: { ...counters, state: "passing" }, probe })).toBe(false);
+    await r.deregister("p1", { bearer: token });
+    // Deregistering an agent without a probe leaves the runner nothing to do.
+    expect(changes).toHaveLength(2);
   });
 
   it("a heartbeat's health change names its source, and a DELETE is announced with reason deregistered", async () => {

@@ -18,6 +18,7 @@ import {
   decideDecay,
   decideDeregistration,
   decideHeartbeat,
+  decideProbeCredit,
   decideProbeTransition,
   decideReap,
   decideRegistration,
@@ -28,7 +29,9 @@ import {
 } from "./decide.js";
 import { decideCardRefresh, decidePublishedCard, decideRefreshClaim, type PublishedCardFields, type RefreshOutcome } from "./decide-card.js";
 import { hashToken, newAgentToken, secretEquals, tokenMatches } from "./tokens.js";
-import { NO_PUBLISHED_CARD } from "../store/columns.js";
+import { NO_PROBE, NO_PUBLISHED_CARD } from "../store/columns.js";
+import { sameProbeTarget } from "../store/probe-leases.js";
+import type { ResolvedProbe } from "../../shared/probe.js";
 
 export interface Clock {
   now(): number;
@@ -49,19 +52,46 @@ export interface RegistryDeps {
   config: RegistryConfig;
   clock: Clock;
   onCommit: (events: StoredEvent[]) => void;
+  /**
+   * Called after a commit that gave an agent a probe, changed it or took it
+   * away (null), deregistration included: the probe runner's working row
+   * follows (store/probe-leases.ts). A failure here is repaired by the
+   * runner's reconciliation with the agents table, so it is only reported.
+   */
+  onProbeChange?: (agentId: string, probe: ResolvedProbe | null) => Promise<void>;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * The agent with `probe` as its probe: a new target (or none) starts from
+ * `unknown`; new settings for the same target keep its state. Its health is
+ * left as it is until the next heartbeat, probe result or sweep.
+ */
+export function withProbe(row: AgentRow, probe: ResolvedProbe | null): AgentRow {
+  if (probe === null) return { ...row, ...NO_PROBE };
+  if (row.probe !== null && sameProbeTarget(row.probe, probe)) return { ...row, probe };
+  return { ...row, ...NO_PROBE, probe, probe_state: "unknown" };
 }
 
 const MAX_ATTEMPTS = 8;
 
 export type Registry = ReturnType<typeof createRegistry>;
 
-export function createRegistry({ store, config, clock, onCommit }: RegistryDeps) {
+export function createRegistry({ store, config, clock, onCommit, onProbeChange, onError }: RegistryDeps) {
   const isAdmin = (caller: Caller) => secretEquals(caller.bearer, config.adminToken);
 
   /** The one place changes are committed; false when the state read has changed since (decide again). */
   async function apply(change: Change): Promise<boolean> {
     const result = await store.commit(change.commit);
     if (result.ok && result.events.length) onCommit(result.events);
+    if (result.ok && onProbeChange) {
+      const m = change.commit.mutation;
+      let probe: ResolvedProbe | null | undefined;
+      if (m.op === "delete") probe = change.next.probe === null ? undefined : null;
+      else if (m.op === "insert") probe = m.row.probe ?? undefined;
+      else if (m.op === "update" && change.probeChanged) probe = m.row.probe;
+      if (probe !== undefined) await onProbeChange(change.next.id, probe).catch((err: unknown) => onError?.(err));
+    }
     return result.ok;
   }
 
@@ -126,7 +156,7 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
      * the A2A card it was mapped from, kept beside it (registry/card-source.ts);
      * without it, a native card, which drops any card held from before.
      */
-    async register(card: AgentCard, caller: Caller, published: PublishedCardFields = NO_PUBLISHED_CARD) {
+    async register(card: AgentCard, caller: Caller, published: PublishedCardFields = NO_PUBLISHED_CARD, probe?: ResolvedProbe | null) {
       checkCard(card);
       return serialized(card.id, () => retrying<{ row: AgentRow; token: string | undefined; created: boolean }>(async () => {
         const now = clock.now();
@@ -135,7 +165,8 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           if (!caller.bearer || !(tokenMatches(caller.bearer, existing.token_hash) || isAdmin(caller))) {
             throw new AppError("agent_id_taken", `the id ${JSON.stringify(card.id)} is registered to another agent; re-registering needs that agent's token`);
           }
-          const next: AgentRow = { ...existing, ...heldCard(card), ...published };
+          // Without `probe`, a re-registration keeps the probe the agent has.
+          const next: AgentRow = probe === undefined ? { ...existing, ...heldCard(card), ...published } : withProbe({ ...existing, ...heldCard(card), ...published }, probe);
           const change = decidePublishedCard(existing, next, now);
           if (!change) return { done: true, value: { row: existing, token: undefined, created: false } };
           return (await apply(change)) ? { done: true, value: { row: change.next, token: undefined, created: false } } : { done: false };
@@ -164,21 +195,27 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
           reports_window_start: 0,
           reports_window_weight: 0,
           ...published,
+          ...NO_PROBE,
+          ...(probe ? { probe, probe_state: "unknown" as const } : {}),
+          reported_status: null,
+          health_reason: "registered, no heartbeat or probe result yet",
         };
         if (!(await apply(decideRegistration(row, now)))) return { done: false };
         return { done: true, value: { row, token, created: true } };
       }));
     },
 
-    async update(id: string, patch: AgentPatch, caller: Caller) {
+    /** A PATCH: the card fields it names, and `probe` when given (a resolved probe, or null to stop probing). */
+    async update(id: string, patch: AgentPatch, caller: Caller, probe?: ResolvedProbe | null) {
       checkCard(patch);
       return serialized(id, () => retrying(async () => {
         const row = await mustGet(id);
         requireOwner(row, caller, true);
-        const next: AgentRow = { ...row };
+        let next: AgentRow = { ...row };
         for (const [key, value] of Object.entries(patch)) {
           if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
         }
+        if (probe !== undefined) next = withProbe(next, probe);
         const change = decideCardUpdate(row, next, clock.now());
         if (!change) return { done: true, value: row };
         return (await apply(change)) ? { done: true, value: change.next } : { done: false };
@@ -236,15 +273,25 @@ export function createRegistry({ store, config, clock, onCommit }: RegistryDeps)
     },
 
     /**
-     * Commits a probe runner's status change for one agent (decide.ts
-     * `decideProbeTransition`); false when the agent is gone or already has
-     * that status. Guarded like every change: a heartbeat that lands first
-     * makes it decide again on the new state.
+     * Commits a change of an agent's probe state (decide.ts
+     * `decideProbeTransition`): its health recombined, announced once; false
+     * when the agent is gone, has no probe or already has that state. Guarded
+     * like every change: a heartbeat that lands first makes it decide again.
      */
     async probeTransition(id: string, transition: ProbeTransition): Promise<boolean> {
       return serialized(id, () => retrying<boolean>(async () => {
         const row = await store.getAgent(id);
         const change = row && decideProbeTransition(row, transition, clock.now(), config);
+        if (!change) return { done: true, value: false };
+        return (await apply(change)) ? { done: true, value: true } : { done: false };
+      }));
+    },
+
+    /** Trust earned by `periodMs` of passing probes (decide.ts `decideProbeCredit`); false when nothing was earned. */
+    async probeCredit(id: string, periodMs: number): Promise<boolean> {
+      return serialized(id, () => retrying<boolean>(async () => {
+        const row = await store.getAgent(id);
+        const change = row && decideProbeCredit(row, periodMs, clock.now(), config);
         if (!change) return { done: true, value: false };
         return (await apply(change)) ? { done: true, value: true } : { done: false };
       }));

@@ -10,12 +10,27 @@ import { cardOf } from "./card.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** The probe on the snapshot: kind and damped state as of its last change (its results are in the health answer). */
+function probeSummary(row: AgentRow): Agent["probe"] {
+  if (row.probe === null) return null;
+  return {
+    kind: row.probe.kind,
+    state: row.probe_state ?? "unknown",
+    failing_since: row.probe_state === "failing" ? isoOrNull(row.probe_failing_since) : null,
+    last_ok_at: isoOrNull(row.probe_last_ok_at),
+  };
+}
+
 export function toPublic(row: AgentRow): Agent {
   return {
     id: row.id,
     ...cardOf(row),
     card_url: row.card_url,
     health_status: row.health_status,
+    health_reason: row.health_reason,
+    probe: probeSummary(row),
     last_heartbeat_at: row.last_heartbeat_at === null ? null : iso(row.last_heartbeat_at),
     trust_score: row.trust_score,
     trust_tier: trustTier(row.trust_score),

@@ -12,6 +12,7 @@
  */
 import { Type, type Static, type TSchema } from "typebox";
 import { CARD_FIELD_NAMES, CardHeld, HEALTH_STATUSES } from "../../shared/agent.js";
+import type { ResolvedProbe } from "../../shared/probe.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** A time, as epoch milliseconds. */
@@ -49,7 +50,33 @@ export const REGISTRY_FIELDS = {
   card_refresh_at: Nullable(Ms),
   /** Why the last refresh could not use the card (null after one that could); the card held stays the last good one. */
   card_error: Nullable(Type.Object({ kind: Type.String(), message: Type.String(), at: Ms })),
+  /**
+   * The agent's probe with every setting filled in (src/shared/probe.ts `ResolvedProbe`); null: not probed.
+   * The truth the probe runner's working rows (store/probe-leases.ts) are reconciled with.
+   */
+  probe: Nullable(Type.Unsafe<ResolvedProbe>(Type.Object({}, { additionalProperties: true }))),
+  /** The damped probe state as of its last change (`unknown`, `passing`, `failing`); null without a probe. */
+  probe_state: Nullable(Type.Enum(["unknown", "passing", "failing"])),
+  /** While failing: when its run of failures began. */
+  probe_failing_since: Nullable(Ms),
+  /** The last successful probe as of the last state change: what `offline` is counted from when no heartbeat is fresher. */
+  probe_last_ok_at: Nullable(Ms),
+  /** The last failure's reason, shown in the health reason ("timeout: …", "HTTP 503"). */
+  probe_error: Nullable(Type.String()),
+  /** The status the agent's last heartbeat reported (null: it never sent one); the health status combines it with the probe. */
+  reported_status: Nullable(Type.Enum(["healthy", "degraded", "unhealthy"])),
+  /** Why the agent has its health status, in words (domain/probes.ts combineHealth); public. */
+  health_reason: Nullable(Type.String()),
 };
+
+/** The registry fields of an agent without a probe. */
+export const NO_PROBE = {
+  probe: null,
+  probe_state: null,
+  probe_failing_since: null,
+  probe_last_ok_at: null,
+  probe_error: null,
+} as const satisfies Partial<RegistryFields>;
 
 /** The registry fields of an agent with no published A2A card (a native registration). */
 export const NO_PUBLISHED_CARD = {

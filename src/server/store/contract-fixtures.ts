@@ -4,7 +4,7 @@
  */
 import type { EventType } from "../../shared/events.js";
 import { heldCard } from "../registry/card.js";
-import { NO_PUBLISHED_CARD } from "./columns.js";
+import { NO_PROBE, NO_PUBLISHED_CARD } from "./columns.js";
 import type { AgentRow, Guard, NewEvent, Store } from "./store.js";
 
 /** A migrated, empty store under test. */
@@ -51,6 +51,9 @@ export function agent(id: string, over: Partial<AgentRow> = {}): AgentRow {
     reports_window_start: 0,
     reports_window_weight: 0,
     ...NO_PUBLISHED_CARD,
+    ...NO_PROBE,
+    reported_status: null,
+    health_reason: null,
     ...over,
   };
 }

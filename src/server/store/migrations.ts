@@ -170,6 +170,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("events").addColumn("prior", "text").execute();
       },
     },
+    // Probes wired into health (domain/probes.ts combineHealth): the agent's probe and its damped state as of
+    // its last change, what the last heartbeat reported, and why the agent has its status; and on each health
+    // history point what caused it (heartbeat, probe, sweep) with the probe result. Nullable: rows of a
+    // running older version (no probe, never combined) stay valid and read as "no probe".
+    "0009_probe_health": {
+      async up(db: Kysely<any>) {
+        for (const column of ["probe", "probe_state", "probe_error", "reported_status", "health_reason"]) {
+          await db.schema.alterTable("agents").addColumn(column, "text").execute();
+        }
+        for (const column of ["probe_failing_since", "probe_last_ok_at"]) {
+          await db.schema.alterTable("agents").addColumn(column, big).execute();
+        }
+        await db.schema.alterTable("health_history").addColumn("source", "text").execute();
+        await db.schema.alterTable("health_history").addColumn("probe", "text").execute();
+      },
+    },
   };
 }
 

@@ -91,7 +91,7 @@ export function commitStatement(change: Commit, channel: string): CommitStatemen
   const health = change.healthHistory ?? [];
   if (health.length) {
     ctes.push(
-      `health as (insert into health_history (agent_id, at, status, previous_status, message) select * from unnest(${p(health.map((h) => h.agentId), "::text[]")}, ${p(health.map((h) => h.at), "::bigint[]")}, ${p(health.map((h) => h.status), "::text[]")}, ${p(health.map((h) => h.previousStatus), "::text[]")}, ${p(health.map((h) => h.message), "::text[]")}) where ${matched})`,
+      `health as (insert into health_history (agent_id, at, status, previous_status, message, source, probe) select * from unnest(${p(health.map((h) => h.agentId), "::text[]")}, ${p(health.map((h) => h.at), "::bigint[]")}, ${p(health.map((h) => h.status), "::text[]")}, ${p(health.map((h) => h.previousStatus), "::text[]")}, ${p(health.map((h) => h.message), "::text[]")}, ${p(health.map((h) => h.source ?? null), "::text[]")}, ${p(health.map((h) => (h.probe ? JSON.stringify(h.probe) : null)), "::text[]")}) where ${matched})`,
     );
   }
   const rc = change.reportCount;

@@ -32,6 +32,7 @@ import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
 import { commitStatement, compiler, type CommitOutcome } from "./postgres-sql.js";
+import { createProbeLeases, mapLeaseErrors, type ProbeDatabase, type ProbeLeases } from "./probe-leases.js";
 import * as queries from "./queries.js";
 import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable } from "./rows.js";
@@ -273,6 +274,13 @@ class PostgresStore implements Store {
    * wakes them all). Commits without events do not queue.
    */
   private eventWriters: Promise<unknown> = Promise.resolve();
+
+  private leases: ProbeLeases | null = null;
+  probeLeases(): ProbeLeases {
+    // Kysely over the store's own pool (ended with the store); the claim needs FOR UPDATE SKIP LOCKED.
+    this.leases ??= mapLeaseErrors(createProbeLeases(new Kysely<ProbeDatabase>({ dialect: new PostgresDialect({ pool: this.pool }) }), "postgres"), toStoreError);
+    return this.leases;
+  }
 
   async commit(change: Commit): Promise<CommitResult> {
     if (change.events.length === 0) return this.commitNow(change);

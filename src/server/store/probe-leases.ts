@@ -46,6 +46,8 @@ export interface ProbeTable {
 
 export interface ProbeDatabase {
   probes: ProbeTable;
+  /** The agents table's probe column: the truth the working rows follow (reconcile). */
+  agents: { id: string; probe: string | null };
 }
 
 /** A probe result as stored: `at` in epoch ms. */
@@ -107,6 +109,14 @@ export interface ProbeLeases {
   ackTransition(agentId: string, transition: PendingTransition): Promise<void>;
   /** Gives back every lease `owner` holds (shutdown), due at once for another instance. */
   releaseAll(owner: string): Promise<number>;
+  /**
+   * Makes the working rows follow the agents' `probe` column, for changes whose
+   * follow-up write was lost (a crash or an outage between the agent's commit
+   * and it): removes rows of agents gone or no longer probed, and creates or
+   * updates rows whose probe differs (at most `limit`), due at `dueAt(probe)`.
+   * Returns the rows it touched.
+   */
+  reconcile(dueAt: (config: ResolvedProbe) => number, limit?: number): Promise<number>;
 }
 
 function decode(row: ProbeTable): ProbeRecord {
@@ -149,7 +159,7 @@ const fresh = {
  * const due = await leases.claimDue("instance-a", Date.now(), 32, 30_000);
  */
 export function createProbeLeases(db: Kysely<ProbeDatabase>, dialect: Dialect): ProbeLeases {
-  return {
+  const leases: ProbeLeases = {
     async upsert(agentId, config, dueAt) {
       const json = JSON.stringify(config);
       const existing = await db.selectFrom("probes").select("config").where("agent_id", "=", agentId).executeTakeFirst();
@@ -234,6 +244,26 @@ export function createProbeLeases(db: Kysely<ProbeDatabase>, dialect: Dialect): 
         .execute();
     },
 
+    async reconcile(dueAt, limit = 1000) {
+      const gone = await db
+        .deleteFrom("probes")
+        .where((eb) => eb.not(eb.exists(eb.selectFrom("agents").select("agents.id").whereRef("agents.id", "=", "probes.agent_id").where("agents.probe", "is not", null))))
+        .executeTakeFirst();
+      const differing = await db
+        .selectFrom("agents")
+        .leftJoin("probes", "probes.agent_id", "agents.id")
+        .select(["agents.id as id", "agents.probe as probe"])
+        .where("agents.probe", "is not", null)
+        .where((eb) => eb.or([eb("probes.agent_id", "is", null), eb("probes.config", "<>", eb.ref("agents.probe"))]))
+        .limit(limit)
+        .execute();
+      for (const { id, probe } of differing) {
+        const config = JSON.parse(probe!) as ResolvedProbe;
+        await leases.upsert(id, config, dueAt(config));
+      }
+      return Number(gone.numDeletedRows) + differing.length;
+    },
+
     async releaseAll(owner) {
       const r = await db
         .updateTable("probes")
@@ -244,11 +274,21 @@ export function createProbeLeases(db: Kysely<ProbeDatabase>, dialect: Dialect): 
       return Number(r.numUpdatedRows);
     },
   };
+  return leases;
 }
 
 /** Settings may change without losing the probe's history; a new target starts over. */
-function sameProbeTarget(a: ResolvedProbe, b: ResolvedProbe): boolean {
+export function sameProbeTarget(a: ResolvedProbe, b: ResolvedProbe): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "tcp" && b.kind === "tcp") return a.host === b.host && a.port === b.port;
   return "url" in a && "url" in b && a.url === b.url;
+}
+
+/** The same leases with every failure passed through `map` first (PostgreSQL: its errors as the store's, e.g. 503 `store_unavailable`). */
+export function mapLeaseErrors(leases: ProbeLeases, map: (err: unknown) => unknown): ProbeLeases {
+  const mapped = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(leases) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    mapped[name] = (...args: unknown[]) => method(...args).catch((err: unknown) => Promise.reject(map(err)));
+  }
+  return mapped as unknown as ProbeLeases;
 }

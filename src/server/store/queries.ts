@@ -9,6 +9,7 @@
  */
 import { sql, type Compilable, type CompiledQuery, type Kysely } from "kysely";
 import type { HealthStatus, TrustTier } from "../../shared/agent.js";
+import type { HealthSource, ProbeResult } from "../../shared/events.js";
 import { AGENT_COLUMNS } from "./columns.js";
 import type { AgentTable, Database, EventsTable } from "./rows.js";
 import { HISTORY_PER_AGENT, type EventFilter, type HealthHistoryRow, type ReportCount, type StoredEvent, type TrustHistoryRow } from "./store.js";
@@ -23,8 +24,36 @@ export const agentByTokenHash = (db: Db, hash: string) => db.selectFrom("agents"
 /** When an agent was last heard of: its last heartbeat, or its registration. */
 const lastSeen = sql<number>`coalesce(last_heartbeat_at, created_at)`;
 
+/**
+ * The sweeper's candidates: agents not offline whose last heartbeat (or
+ * registration) and last successful probe are both at or before `cutoff`,
+ * except those a passing probe already holds at the status it calls for
+ * (domain/probes.ts combineHealth: `healthy` without heartbeats, `degraded`
+ * once they stopped). So the candidates are exactly the agents whose status
+ * the sweep would change, and a fleet of probe-only agents is not re-read
+ * every sweep.
+ */
 export const staleAgents = (db: Db, cutoff: number, limit: number) =>
-  db.selectFrom("agents").select(columns).where("health_status", "<>", "offline").where(lastSeen, "<=", cutoff).orderBy(lastSeen).limit(limit);
+  db
+    .selectFrom("agents")
+    .select(columns)
+    .where("health_status", "<>", "offline")
+    .where(lastSeen, "<=", cutoff)
+    .where((eb) => eb.or([eb("probe_last_ok_at", "is", null), eb("probe_last_ok_at", "<=", cutoff)]))
+    .where((eb) =>
+      eb.not(
+        eb.and([
+          // coalesce: `not (null and …)` is null, which would drop every agent without a probe.
+          eb(sql<string>`coalesce(probe_state, '')`, "=", "passing"),
+          eb.or([
+            eb.and([eb("last_heartbeat_at", "is", null), eb("health_status", "=", "healthy")]),
+            eb.and([eb("last_heartbeat_at", "is not", null), eb("health_status", "=", "degraded")]),
+          ]),
+        ]),
+      ),
+    )
+    .orderBy(lastSeen)
+    .limit(limit);
 
 export const decayCandidates = (db: Db, before: number, minDistance: number, limit: number) =>
   db.selectFrom("agents").select(columns).where("trust_updated_at", "<", before).where(sql<number>`abs(trust_raw - 0.5)`, ">=", minDistance).limit(limit);
@@ -35,7 +64,7 @@ export const cardRefreshesDue = (db: Db, now: number, limit: number) =>
 /** The columns of each history table, named (as the agent columns are: a prepared `select *` breaks when a migration adds one). */
 const HISTORY_COLUMNS = {
   trust_history: ["id", "agent_id", "at", "score", "tier", "reason"],
-  health_history: ["id", "agent_id", "at", "status", "previous_status", "message"],
+  health_history: ["id", "agent_id", "at", "status", "previous_status", "message", "source", "probe"],
 } as const;
 
 /** The last `limit` rows of an agent's history, oldest first. */
@@ -61,6 +90,9 @@ export const toHealthPoint = (r: Database["health_history"]): HealthHistoryRow =
   status: r.status as HealthStatus,
   previousStatus: r.previous_status as HealthStatus,
   message: r.message,
+  // Points written before migration 0009 have no cause.
+  ...(r.source === null ? {} : { source: r.source as HealthSource }),
+  ...(r.probe === null ? {} : { probe: JSON.parse(r.probe) as ProbeResult }),
 });
 
 export const reportCount = (db: Db, subjectId: string, reporterId: string) =>

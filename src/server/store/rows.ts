@@ -37,7 +37,7 @@ export interface Database {
   agents: AgentTable;
   events: EventsTable;
   trust_history: HistoryColumns & { score: number; tier: string; reason: string };
-  health_history: HistoryColumns & { status: string; previous_status: string; message: string | null };
+  health_history: HistoryColumns & { status: string; previous_status: string; message: string | null; source: string | null; probe: string | null };
   report_counts: { subject_id: string; reporter_id: string; window_start: number; count: number };
   sessions: { id_hash: string; created_at: number; expires_at: number };
 }
@@ -45,7 +45,8 @@ export interface Database {
 export function toTable(row: AgentRow): AgentTable {
   const t: Record<string, unknown> = {};
   for (const { name, kind } of FIELD_COLUMNS) {
-    const value = row[name as keyof AgentRow];
+    // A field a caller left out is stored as NULL (rows built before a field existed, in tests and tools).
+    const value = row[name as keyof AgentRow] ?? null;
     t[name] = kind === "json" && value !== null ? JSON.stringify(value) : value;
   }
   // The indexes the selector's SQL reads, built by the same functions `matches()` uses (shared/selector-match.ts).

@@ -31,6 +31,7 @@ import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, toTable, type AgentTable, type Database } from "./rows.js";
 import { Checkpointer, type CheckpointOptions } from "./sqlite-checkpointer.js";
 import { GroupCommit, type Written } from "./sqlite-group-commit.js";
+import { createProbeLeases, type ProbeDatabase, type ProbeLeases } from "./probe-leases.js";
 import { RowCache } from "./sqlite-row-cache.js";
 import type {
   AgentCounts,
@@ -290,12 +291,14 @@ class SqliteStore implements Store {
       this.stmt("insert into trust_history (agent_id, at, score, tier, reason) values (?, ?, ?, ?, ?)").run(h.agentId, h.at, h.score, h.tier, h.reason);
     }
     for (const h of change.healthHistory ?? []) {
-      this.stmt("insert into health_history (agent_id, at, status, previous_status, message) values (?, ?, ?, ?, ?)").run(
+      this.stmt("insert into health_history (agent_id, at, status, previous_status, message, source, probe) values (?, ?, ?, ?, ?, ?, ?)").run(
         h.agentId,
         h.at,
         h.status,
         h.previousStatus,
         h.message,
+        h.source ?? null,
+        h.probe ? JSON.stringify(h.probe) : null,
       );
     }
     if (change.reportCount) {
@@ -307,6 +310,11 @@ class SqliteStore implements Store {
     const insertEvent = this.stmt("insert into events (type, agent_id, at, payload, prior) values (?, ?, ?, ?, ?)");
     const events = change.events.map((e) => ({ ...e, prior: e.prior ?? null, id: Number(insertEvent.run(e.type, e.agentId, e.at, e.payload, e.prior ?? null).lastInsertRowid) }));
     return { events, row };
+  }
+
+  private leases: ProbeLeases | null = null;
+  probeLeases(): ProbeLeases {
+    return (this.leases ??= createProbeLeases(this.kysely as unknown as Kysely<ProbeDatabase>, "sqlite"));
   }
 
   commit(change: Commit): Promise<CommitResult> {

@@ -13,7 +13,8 @@
 import type { CardHeld, HealthStatus, ListSort, TrustTier } from "../../shared/agent.js";
 import type { Selector } from "../../shared/selector.js";
 import type { RegistryFields } from "./columns.js";
-import type { EventType } from "../../shared/events.js";
+import type { ProbeLeases } from "./probe-leases.js";
+import type { EventType, HealthSource, ProbeResult } from "../../shared/events.js";
 
 /**
  * An agent as stored: its id, its card (CARD_FIELDS) and the registry's own
@@ -63,6 +64,10 @@ export interface HealthHistoryRow {
   status: HealthStatus;
   previousStatus: HealthStatus;
   message: string | null;
+  /** What caused it (absent on points written before migration 0009). */
+  source?: HealthSource;
+  /** For `source: "probe"`: the result that completed the run. */
+  probe?: ProbeResult;
 }
 
 /** What an update or delete expects to find; it fails with `conflict` otherwise. */
@@ -199,6 +204,13 @@ export interface Store {
   reportCount(subjectId: string, reporterId: string): Promise<ReportCount | undefined>;
 
   commit(change: Commit): Promise<CommitResult>;
+
+  /**
+   * The probe runner's working rows (the `probes` table: due times, leases,
+   * damped state, recent results), on the store's own connections. Its calls
+   * are not guarded like the store's: the runner reports its failures.
+   */
+  probeLeases(): ProbeLeases;
 
   /** Stores a session, and deletes the sessions that expired by its `createdAt` (so the table stays small without a timer). */
   createSession(session: SessionRow): Promise<void>;

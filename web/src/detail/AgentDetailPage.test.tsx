@@ -137,7 +137,7 @@ describe("the agent page with probes and an A2A card", () => {
   it("from a registry without probes or cards: says the health is the agent's own word and that no card is served", async () => {
     const plain = agent("plain", { health_status: "healthy" });
     installFakeApi({
-      ...routes(plain, { agent_id: "plain", status: "healthy", last_heartbeat_at: at(0), history: [{ at: at(1), status: "healthy", previous_status: "unknown", message: null }] }, null),
+      ...routes(plain, { agent_id: "plain", status: "healthy", health_reason: null, probe: null, last_heartbeat_at: at(0), history: [{ at: at(1), status: "healthy", previous_status: "unknown", message: null }] }, null),
       "/api/v1/agents/plain/card": () => json({ code: "not_found", title: "Not found", status: 404, detail: "Route GET:/api/v1/agents/plain/card not found" }, 404),
     });
     mount("plain");

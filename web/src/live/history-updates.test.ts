@@ -4,7 +4,7 @@ import { agent, at, healthChanged, registered, trustChanged, updated } from "../
 import { applyToHealth, applyToTrust, later } from "./history-updates";
 
 const trust: TrustReport = { agent_id: "a", score: 0.5, tier: "reliable", history: [{ at: at(10), score: 0.5, tier: "reliable", reason: "start" }] };
-const health: HealthReport = { agent_id: "a", status: "healthy", last_heartbeat_at: at(10), history: [{ at: at(5), status: "healthy", previous_status: "unknown", message: null }] };
+const health: HealthReport = { agent_id: "a", status: "healthy", health_reason: null, probe: null, last_heartbeat_at: at(10), history: [{ at: at(5), status: "healthy", previous_status: "unknown", message: null }] };
 
 describe("applyToTrust", () => {
   it("appends the new point", () => {
@@ -44,8 +44,8 @@ describe("applyToHealth", () => {
     expect(next.history.at(-1)).toMatchObject({ status: "unhealthy", source: "probe", probe: result });
     expect(next.probe?.recent.at(-1)).toEqual({ ...result, at: at(30) });
     expect(next.probe).toMatchObject({ state: "failing", failing_since: at(25) });
-    // A report without a probe part (a registry that does not probe) gets none.
-    expect(applyToHealth(health, event).probe).toBeUndefined();
+    // A report of an agent without a probe (probe: null) gets none.
+    expect(applyToHealth(health, event).probe).toBeNull();
   });
 
   it("takes a later heartbeat time from any event, never an earlier one", () => {

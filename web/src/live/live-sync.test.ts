@@ -90,7 +90,7 @@ describe("LiveSync", () => {
 
   it("extends an open detail page's trust and health histories from events", () => {
     const trust: TrustReport = { agent_id: "a", score: 0.5, tier: "reliable", history: [{ at: at(1), score: 0.5, tier: "reliable", reason: "x" }] };
-    const health: HealthReport = { agent_id: "a", status: "healthy", last_heartbeat_at: at(1), history: [] };
+    const health: HealthReport = { agent_id: "a", status: "healthy", health_reason: null, probe: null, last_heartbeat_at: at(1), history: [] };
     client.setQueryData(trustKey("a"), trust);
     client.setQueryData(healthKey("a"), health);
     liveFrom(10);

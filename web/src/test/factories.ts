@@ -25,6 +25,8 @@ export function agent(id: string, over: Partial<Agent> = {}): Agent {
     metadata: null,
     card_url: null,
     health_status: "healthy",
+    health_reason: null,
+    probe: null,
     last_heartbeat_at: at(0),
     trust_score: 0.5,
     trust_tier: "reliable",
