@@ -3,7 +3,7 @@
  * What active probing costs the API: 10,000 agents probed every 30 s (about
  * 333 probes a second) against a local target server, measured twice on a
  * fresh server each time — without probes, then with the probe runner in the
- * server process (bench/lib/probe-server.mjs):
+ * server process (bench/lib/probe-server.mjs), registered with an http probe each:
  *
  *   quiet window   the server's CPU with no API load: what probing alone costs
  *   API window     autocannon on GET /api/v1/agents?limit=50: requests/s, p50, p99

@@ -53,6 +53,8 @@ export interface AppDeps {
   tailerPollMs?: number;
   /** How the guarded fetcher resolves host names (default: the system's); tests inject one. */
   resolver?: Resolver;
+  /** The probe schedule's randomness (default Math.random). */
+  random?: () => number;
 }
 
 export interface App {
@@ -135,7 +137,7 @@ const SWAGGER_LOGO_STYLE = `'sha256-${createHash("sha256").update(".logo_small_s
 
 export const DEFAULT_WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "web", "dist");
 
-export async function createApp({ config, store, clock, logger, tailerPollMs = 1000, resolver }: AppDeps): Promise<App> {
+export async function createApp({ config, store, clock, logger, tailerPollMs = 1000, resolver, random = Math.random }: AppDeps): Promise<App> {
   const logFailure = throttledErrorLog(logger, "background task failed", 10_000);
   // An unavailable store is logged once per outage by the store itself (store/outage.ts).
   const onError = (err: unknown) => (err instanceof AppError && err.code === "store_unavailable" ? undefined : logFailure(err));
@@ -148,7 +150,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
     clock,
     onCommit: (events) => tailer.offer(events),
     // The probe runner's working row follows the agent's probe (a lost write is repaired by its reconciliation).
-    onProbeChange: (id, probe) => (probe ? leases.upsert(id, probe, firstDueAt(clock.now(), probe.interval_ms, Math.random)) : leases.remove(id)),
+    onProbeChange: (id, probe) => (probe ? leases.upsert(id, probe, firstDueAt(clock.now(), probe.interval_ms, random)) : leases.remove(id)),
     onError,
   });
   const sweeper = new Sweeper({ registry, store, config, clock, onError });
@@ -167,6 +169,7 @@ export async function createApp({ config, store, clock, logger, tailerPollMs = 1
       await registry.probeTransition(agentId, { to: t.to, counters: t.counters, probe: t.probe });
     },
     onCredit: (agentId, periodMs) => registry.probeCredit(agentId, periodMs),
+    random,
   });
   const metrics = createMetrics({ hub, store });
 

@@ -30,6 +30,8 @@ export interface StartOptions {
   resolver?: Resolver;
   /** Default: the system clock; tests of schedules (card refresh) pass a manual one. */
   clock?: Clock;
+  /** The probe schedule's randomness (jitter, phases); default Math.random. Tests pass a constant. */
+  random?: () => number;
 }
 
 // Fastify announces each address it listens on; `agentmesh serve` says it once, with
@@ -60,7 +62,7 @@ export async function startServer(overrides: ConfigInput = {}, options: StartOpt
   const store = await openStore(config, logger);
   try {
     await store.migrate();
-    const app = await createApp({ config, store, clock: options.clock ?? { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000, resolver: options.resolver });
+    const app = await createApp({ config, store, clock: options.clock ?? { now: Date.now }, logger, tailerPollMs: store.kind === "postgres" ? 1000 : 5000, resolver: options.resolver, random: options.random });
     await app.start();
     await app.http.listen({ port: config.port, host: config.host, ...(options.logger ? {} : { listenTextResolver: () => FASTIFY_LISTENING }) });
     const address = app.http.server.address();

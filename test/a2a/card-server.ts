@@ -85,12 +85,13 @@ export async function startRegistry(kind: StoreKind, over: Record<string, string
     offlineAfter: "30d",
     ...over,
   };
-  const server = await startServer(config, { resolver: RESOLVER, clock });
+  // No jitter: a probe is due exactly one interval after the last, so a test steps through them by the interval.
+  const server = await startServer(config, { resolver: RESOLVER, clock, random: () => 0.5 });
   const siblings: RunningServer[] = [];
   return Object.assign(server, {
     clock,
     async sibling() {
-      const other = await startServer(config, { resolver: RESOLVER, clock });
+      const other = await startServer(config, { resolver: RESOLVER, clock, random: () => 0.5 });
       siblings.push(other);
       return other;
     },

@@ -19,7 +19,7 @@ import type { ProbeCounters, ProbeState } from "../domain/probes.js";
 import type { ProbeResult } from "../../shared/probe.js";
 import { a2aCardCheck, runProbe, type CardCheck } from "./check.js";
 import { probeHost } from "./resolve.js";
-import { firstDueAt, nextDueAt } from "./schedule.js";
+import { firstDueAt, nextDueAt, secondDueAt } from "./schedule.js";
 
 /** A change of an agent's probe state, as `onTransition` receives it. */
 export interface ProbeTransition {
@@ -226,7 +226,9 @@ export class ProbeRunner {
         result: { ...result, at: now },
         counters: next,
         transition,
-        nextDueAt: nextDueAt(claim.dueAt, now, claim.config.interval_ms, this.random),
+        // The first result of this target (none recorded yet): from here on the probe has a phase of its own.
+        nextDueAt:
+          claim.lastResult === null ? secondDueAt(now, claim.config.interval_ms, this.random) : nextDueAt(claim.dueAt, now, claim.config.interval_ms, this.random),
       });
       if (recorded && transition) await this.announce(claim.agentId, transition, next);
       const every = creditEvery(claim.config.interval_ms);

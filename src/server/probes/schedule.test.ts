@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstDueAt, JITTER, nextDueAt } from "./schedule.js";
+import { firstDueAt, JITTER, nextDueAt, secondDueAt } from "./schedule.js";
 
 describe("probe schedule", () => {
   it("keeps each probe's phase, one interval after it was due, stretched or shrunk by at most the jitter", () => {
@@ -18,5 +18,9 @@ describe("probe schedule", () => {
     expect(firstDueAt(0, 30_000, () => 1)).toBe(5000);
     expect(firstDueAt(0, 2000, () => 1)).toBe(2000);
     expect(firstDueAt(0, 30_000, () => 0)).toBe(0);
+  });
+
+  it("after the first result, takes a phase of its own anywhere in the interval, so probes registered together do not stay a wave", () => {
+    expect([0, 0.5, 1].map((r) => secondDueAt(1_000, 30_000, () => r))).toEqual([16_000, 31_000, 46_000]);
   });
 });

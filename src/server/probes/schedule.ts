@@ -22,3 +22,14 @@ export function nextDueAt(dueAt: number, now: number, intervalMs: number, random
   const next = dueAt + intervalMs * (1 + JITTER * (2 * random() - 1));
   return Math.round(next > now ? next : now + random() * intervalMs);
 }
+
+/**
+ * After a probe's first result: a random moment between half an interval and
+ * one and a half intervals later. New probes are first due within seconds, so a
+ * fleet registered at once (a restore, a bulk import, a benchmark) would come
+ * back as one wave every interval; this one random step gives each probe its
+ * own phase, spread over the whole interval, from the second probe on.
+ */
+export function secondDueAt(now: number, intervalMs: number, random: () => number): number {
+  return Math.round(now + intervalMs * (0.5 + random()));
+}
