@@ -186,6 +186,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("health_history").addColumn("probe", "text").execute();
       },
     },
+    // Two reads of the dashboard at fleet scale, measured on SQLite with 100,000 agents:
+    // - the list's default order is `name, id` (rows.ts listPageQuery). On `name` alone SQLite sorted
+    //   every row's id in a temporary B-tree to skip an offset: the last page took 0.5 s, 5 ms on (name, id);
+    // - `/stats` counts by health and trust tier (rows.ts COUNTS_SQL), read again after events: on
+    //   `health_status` alone it read every row from the table (0.3 s), on (health_status, trust_score)
+    //   the index alone (37 ms).
+    // Each index serves whatever used the one-column index it replaces.
+    "0010_dashboard_indexes": {
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex("agents_name_id").on("agents").columns(["name", "id"]).execute();
+        await db.schema.dropIndex("agents_name").execute();
+        await db.schema.createIndex("agents_health_trust").on("agents").columns(["health_status", "trust_score"]).execute();
+        await db.schema.dropIndex("agents_health_status").execute();
+      },
+    },
   };
 }
 

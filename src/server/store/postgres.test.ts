@@ -37,7 +37,7 @@ describe("postgres store: several instances on one database", () => {
     try {
       await Promise.all(stores.map((s) => s.migrate()));
       const applied = await sql(`select name from "${schema.schema}".kysely_migration`);
-      expect(applied.map((r) => r.name)).toEqual(["0001_initial", "0002_sessions", "0003_trust_standing", "0005_probes", "0006_a2a_cards", "0008_event_prior", "0009_probe_health"]);
+      expect(applied.map((r) => r.name)).toEqual(["0001_initial", "0002_sessions", "0003_trust_standing", "0005_probes", "0006_a2a_cards", "0008_event_prior", "0009_probe_health", "0010_dashboard_indexes"]);
       expect(await sql(`select one, last_id from "${schema.schema}".event_counter`)).toEqual([{ one: 1, last_id: "0" }]);
       const r = await stores[3].commit({ mutation: { op: "insert", row: agent("a") }, events: [ev("agent_registered", "a")] });
       expect(r.ok && r.events[0].id).toBe(1);

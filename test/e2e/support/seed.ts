@@ -37,7 +37,9 @@ export function seededAgent(i: number, now = T0): AgentRow {
     trust_score: trust,
     trust_raw: trust,
     trust_updated_at: now,
-    created_at: now - i * 1000,
+    // The sweeper reads an agent that never heartbeated as last seen at its creation: those were
+    // registered within the last half hour, or an hour's `offline-after` would sweep thousands at start.
+    created_at: health === "unknown" ? now - (i % 1800) * 1000 : now - i * 1000,
     updated_at: now - (i % 3600) * 1000,
     token_hash: `seeded-${i}`,
   });

@@ -3,6 +3,7 @@ import { useSearchParams } from "react-router";
 import type { ListSort } from "@agentmesh/client";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { EventFeed } from "../feed/EventFeed";
+import { useSettled } from "../hooks/useSettled";
 import { useStats } from "../hooks/useStats";
 import { AgentsTable } from "./AgentsTable";
 import { DEFAULT_ORDER, paramsFromSearch, searchFromParams, totals, type ListParams } from "./fleet-view";
@@ -13,6 +14,8 @@ import { useAgentWindow } from "./useAgentWindow";
 
 /** A row's height before one is measured (one line of name, one of id). */
 const ROW_HEIGHT = 45;
+/** How long the search waits after the last key before the rows are asked for (ms). */
+const SEARCH_WAIT_MS = 250;
 
 /**
  * The agents page: totals from `/stats`, and the table's visible rows from the
@@ -22,8 +25,9 @@ export function AgentsPage() {
   const stats = useStats();
   const [search, setSearch] = useSearchParams();
   const params = paramsFromSearch(search);
-  // Typing stays responsive: the request follows the deferred value.
-  const deferred = useDeferredValue(params);
+  // Typing stays responsive: the request follows the deferred value, and the search what was typed once typing pauses.
+  const q = useSettled(params.q, SEARCH_WAIT_MS);
+  const deferred = useDeferredValue({ ...params, q });
   const [viewport, setViewport] = useState<Omit<Viewport, "total">>({ scrollTop: 0, height: 900, rowHeight: ROW_HEIGHT });
   const [knownTotal, setKnownTotal] = useState(0);
   const range = rowsToRender({ ...viewport, total: Math.max(knownTotal, 1) });

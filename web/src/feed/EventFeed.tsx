@@ -1,6 +1,6 @@
 /** The latest events as they arrive: the whole fleet's, or one agent's (with its recent history). */
 import { useQuery } from "@tanstack/react-query";
-import { useState, useSyncExternalStore } from "react";
+import { memo, useState, useSyncExternalStore } from "react";
 import { Link } from "react-router";
 import type { EventType, RegistryEvent } from "@agentmesh/client";
 import { agentEventsKey, fetchAgentEvents } from "../api/agent-events";
@@ -30,8 +30,12 @@ const KIND_OF: Record<EventType, Kind> = {
   trust_score_changed: "trust",
 };
 
-/** The live feed of every agent (the agents page). Pausing freezes it; events keep being collected. */
-export function EventFeed() {
+/**
+ * The live feed of every agent (the agents page). Pausing freezes it; events
+ * keep being collected. Memoized: it renders when the feed changes, not on
+ * each of the agents page's scroll frames.
+ */
+export const EventFeed = memo(function EventFeed() {
   const live = useLive();
   const view = useSyncExternalStore(live.feed.subscribe, live.feed.getView);
   return (
@@ -44,7 +48,7 @@ export function EventFeed() {
       empty="Waiting for events… changes appear here as they happen."
     />
   );
-}
+});
 
 /**
  * One agent's events: its recent history when the page opens, then each live

@@ -21,9 +21,18 @@ function unit(seconds: number): string {
   return `${Math.floor(hours / 24)} d`;
 }
 
+/**
+ * One formatter for every clock time on the page, made on first use:
+ * `toLocaleTimeString` with options builds a new one per call (about 0.5 ms in
+ * Chromium, 2 ms in Node), and the live feed formats two times for each of its
+ * 200 lines whenever it renders.
+ */
+let clock: Intl.DateTimeFormat | null = null;
+
 /** Local wall-clock time, "14:03:22". */
 export function clockTime(at: string | number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  clock ??= new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  return clock.format(new Date(at));
 }
 
 /** Local date and time, "2026-11-25 14:03:22". */

@@ -1,5 +1,5 @@
 import { QueryClient } from "@tanstack/react-query";
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { MemoryRouter, Route, Routes } from "react-router";
@@ -159,5 +159,21 @@ describe("the agents page, live", () => {
     await waitFor(() => expect(screen.getByTestId("probe").dataset.resyncing).toBe("false"));
     expect(api.count("GET /api/v1/agents")).toBe(2);
     expect(FakeSubscription.created).toHaveLength(1);
+  });
+
+  it("asks for a search once typing pauses, not once per key", async () => {
+    fleet = [agent("alpha"), agent("vision-1", { name: "vision one" }), agent("vision-2", { name: "vision two" })];
+    serve();
+    mount();
+    await waitFor(() => expect(rowIds()).toEqual(["alpha", "vision-1", "vision-2"]));
+    const box = screen.getByLabelText("Search agents");
+    for (const text of ["v", "vi", "vis", "visi", "visio", "vision"]) fireEvent.change(box, { target: { value: text } });
+    await waitFor(() => expect(rowIds()).toEqual(["vision-1", "vision-2"]));
+    const searched = vi
+      .mocked(fetch)
+      .mock.calls.map(([input]) => new URL(String(input), "http://dashboard.test"))
+      .filter((url) => url.pathname === "/api/v1/agents" && url.searchParams.get("q"))
+      .map((url) => url.searchParams.get("q"));
+    expect(searched).toEqual(["vision"]);
   });
 });
