@@ -195,11 +195,12 @@ describe("probe runner", () => {
   });
 
   it.each([
-    { concurrency: 5, perHost: 2, first: { running: 2, queued: 3 } },
-    { concurrency: 5, perHost: 10, first: { running: 5, queued: 0 } },
+    { concurrency: 5, perHost: 2, first: { running: 4, queued: 6 } },
+    { concurrency: 5, perHost: 10, first: { running: 5, queued: 5 } },
   ])("holds the global cap and the per-host cap ($concurrency, $perHost), and gets to every probe", async ({ concurrency, perHost, first }) => {
     const r = runner({ concurrency, perHost });
-    // Due host by host: the first claim takes the five probes of h0.
+    // Due host by host: the first claim takes twice the global cap (one batch beyond what runs), the
+    // five probes of h0 and the five of h1, and starts what the global and per-host caps allow.
     for (let h = 0; h < 4; h++) for (let i = 0; i < 5; i++) await leases.upsert(`h${h}-${i}`, httpProbe("/hold", `h${h}.test`), Date.now() - 1000 + h * 5 + i);
     await r.tick();
     await target.arrived(first.running);
