@@ -15,6 +15,7 @@
  *   refused by the guarded fetcher, as a probe error.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { AgentMeshClient } from "@agentmesh/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, card } from "../helpers.js";
 import { cardV1, listen, PUBLIC_ADDRESS, startRegistry, STORES, type Registry } from "../a2a/card-server.js";
@@ -159,6 +160,20 @@ describe.each(STORES)("active probes (%s)", (kind) => {
     await round(2);
     expect(hits.get(`/${kind}/gone`)).toBe(probed);
     expect(await reg().store.probeLeases().get(other)).toBeNull();
+  });
+
+  it("the SDK registers with a probe, reads it back in health(), and removes it with update()", async () => {
+    const client = new AgentMeshClient({ url: reg().url });
+    const id = `sdk-${kind}`;
+    const { agent } = await client.register({ ...card(id), probe: { kind: "tcp", host: PUBLIC_ADDRESS, port: site.port, interval_ms: INTERVAL } });
+    expect(agent.probe).toEqual({ kind: "tcp", state: "unknown", failing_since: null, last_ok_at: null });
+    await round();
+    const report = await client.health(id);
+    expect(report.probe).toMatchObject({ state: "passing", probe: { kind: "tcp", host: PUBLIC_ADDRESS, port: site.port, interval_ms: INTERVAL, timeout_ms: 5000, failures: 3, successes: 2 } });
+    expect(report.probe?.recent.at(-1)).toMatchObject({ kind: "tcp", ok: true });
+    const updated = await client.update(id, { probe: null });
+    expect(updated.probe).toBeNull();
+    expect((await client.health(id)).probe).toBeNull();
   });
 
   it("the runner's rows follow the agents' probes even when a follow-up write was lost", async () => {

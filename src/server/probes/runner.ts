@@ -99,6 +99,8 @@ export class ProbeRunner {
   private lastReconcile = -Infinity;
   /** The last claim took all it had room for: more is probably due. */
   private backlog = false;
+  /** The claim rounds, one after another (tick). */
+  private rounds: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ProbeRunnerOptions) {
     this.tickMs = o.tickMs ?? 250;
@@ -121,8 +123,18 @@ export class ProbeRunner {
     this.timer = setTimeout(loop, 0).unref();
   }
 
-  /** One claim round: takes as many due probes as there is room for, and starts what the caps allow. */
-  async tick(): Promise<void> {
+  /**
+   * One claim round: takes as many due probes as there is room for, and starts
+   * what the caps allow. Rounds run one at a time: a call while one is under
+   * way (the runner's own timer) runs after it.
+   */
+  tick(): Promise<void> {
+    const round = this.rounds.then(() => this.claimRound());
+    this.rounds = round.catch(() => undefined);
+    return round;
+  }
+
+  private async claimRound(): Promise<void> {
     if (this.stopped) return;
     const now = this.o.clock.now();
     if (Number.isFinite(this.reconcileMs) && now - this.lastReconcile >= this.reconcileMs) {
@@ -153,12 +165,11 @@ export class ProbeRunner {
   }
 
   /**
-   * Runs what is due now to the end: waits for a claim round of the runner's
-   * own timer that is under way, claims once more, and waits for every probe
-   * and announcement. For tests on a manual clock, and for tools.
+   * Runs what is due now to the end: claims (after a round of the runner's own
+   * timer that is under way, whose claims are then running) and waits for every
+   * probe and announcement. For tests on a manual clock, and for tools.
    */
   async runDue(): Promise<void> {
-    await this.ticking;
     await this.tick();
     await this.idle();
   }
