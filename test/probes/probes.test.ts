@@ -176,6 +176,18 @@ describe.each(STORES)("active probes (%s)", (kind) => {
     expect((await client.health(id)).probe).toBeNull();
   });
 
+  it("an a2a probe derived from the endpoint follows a PATCH of the endpoint, as a new target", async () => {
+    const id = `moving-${kind}`;
+    const token = await register(id, { ...card(id, { endpoint: `http://${PUBLIC_ADDRESS}:${site.port}/${kind}/moving/a2a` }), probe: { kind: "a2a" } });
+    expect((await health(id)).probe).toMatchObject({ state: "passing", probe: { url: `http://${PUBLIC_ADDRESS}:${site.port}/.well-known/agent-card.json` } });
+    const moved = await api(reg().url, "PATCH", `/api/v1/agents/${id}`, { endpoint: `http://cards.test:${site.port}/${kind}/moving/a2a` }, token);
+    expect(moved.body.probe).toMatchObject({ kind: "a2a", state: "unknown" });
+    const update = (await api(reg().url, "GET", `/api/v1/events/history?agent_id=${id}&types=agent_updated`)).body.events.at(-1);
+    expect(update.changed.sort()).toEqual(["endpoint", "probe"]);
+    await round();
+    expect((await health(id)).probe).toMatchObject({ state: "passing", probe: { url: `http://cards.test:${site.port}/.well-known/agent-card.json` } });
+  });
+
   it("the runner's rows follow the agents' probes even when a follow-up write was lost", async () => {
     const id = `lost-${kind}`;
     await register(id, { ...card(id), probe: probeAt(`/${kind}/lost`) });

@@ -1,7 +1,7 @@
 import { Compile } from "typebox/compile";
 import { describe, expect, it } from "vitest";
 import { ProbeSpec } from "../../shared/probe.js";
-import { probeHost, resolveProbe, wellKnownCardUrl } from "./resolve.js";
+import { probeFollowingEndpoint, probeHost, resolveProbe, wellKnownCardUrl } from "./resolve.js";
 
 const defaults = { probeIntervalMs: 30_000, probeTimeoutMs: 5000, probeFailures: 3, probeSuccesses: 2 };
 const agent = { endpoint: "https://agent.example:8443/rpc" };
@@ -52,5 +52,20 @@ describe("resolveProbe", () => {
     expect(probeHost({ kind: "tcp", host: "DB.example", port: 1, interval_ms: 1, timeout_ms: 1, failures: 1, successes: 1 })).toBe("db.example");
     expect(probeHost({ kind: "http", url: "http://[::1]:80/x", interval_ms: 1, timeout_ms: 1, failures: 1, successes: 1 })).toBe("[::1]");
     expect(wellKnownCardUrl("not a url")).toBeNull();
+  });
+
+  it("moves an a2a probe derived from the endpoint with the endpoint, and nothing else", () => {
+    const settings = { interval_ms: 30_000, timeout_ms: 5000, failures: 3, successes: 2 };
+    const derived = { kind: "a2a" as const, url: "https://old.example/.well-known/agent-card.json", ...settings };
+    const before = { endpoint: "https://old.example/a2a", card_url: null };
+    const after = { endpoint: "https://new.example:8443/a2a", card_url: null };
+    expect(probeFollowingEndpoint(derived, before, after)).toEqual({ ...derived, url: "https://new.example:8443/.well-known/agent-card.json" });
+    // A URL of its own, another kind, a card URL, the same origin, or a new endpoint that is not http(s): nothing moves.
+    expect(probeFollowingEndpoint({ ...derived, url: "https://cards.example/a.json" }, before, after)).toBeNull();
+    expect(probeFollowingEndpoint({ kind: "http", url: derived.url, ...settings }, before, after)).toBeNull();
+    expect(probeFollowingEndpoint(derived, { ...before, card_url: "https://old.example/card" }, { ...after, card_url: "https://old.example/card" })).toBeNull();
+    expect(probeFollowingEndpoint(derived, before, { ...after, endpoint: "https://old.example/v2" })).toBeNull();
+    expect(probeFollowingEndpoint(derived, before, { ...after, endpoint: "grpc://new.example:50051" })).toBeNull();
+    expect(probeFollowingEndpoint(null, before, after)).toBeNull();
   });
 });

@@ -63,3 +63,20 @@ export function probeHost(probe: ResolvedProbe): string {
     return probe.url;
   }
 }
+
+/**
+ * An `a2a` probe whose URL was derived from the agent's endpoint (no URL given,
+ * no card URL) follows the endpoint when it moves: the probe as it should now
+ * be, or null when nothing follows (another kind, a URL of its own, the same
+ * endpoint, or a new endpoint that is not http(s)).
+ */
+export function probeFollowingEndpoint(
+  probe: ResolvedProbe | null,
+  before: { endpoint: string; card_url: string | null },
+  after: { endpoint: string; card_url: string | null },
+): ResolvedProbe | null {
+  if (probe?.kind !== "a2a" || before.endpoint === after.endpoint || after.card_url !== null || before.card_url !== null) return null;
+  if (probe.url !== wellKnownCardUrl(before.endpoint)) return null;
+  const url = wellKnownCardUrl(after.endpoint);
+  return url === null || url === probe.url ? null : { ...probe, url };
+}

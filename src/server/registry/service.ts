@@ -31,6 +31,7 @@ import { decideCardRefresh, decidePublishedCard, decideRefreshClaim, type Publis
 import { hashToken, newAgentToken, secretEquals, tokenMatches } from "./tokens.js";
 import { NO_PROBE, NO_PUBLISHED_CARD } from "../store/columns.js";
 import { sameProbeTarget } from "../store/probe-leases.js";
+import { probeFollowingEndpoint } from "../probes/resolve.js";
 import type { ResolvedProbe } from "../../shared/probe.js";
 
 export interface Clock {
@@ -71,6 +72,16 @@ export function withProbe(row: AgentRow, probe: ResolvedProbe | null): AgentRow 
   if (probe === null) return { ...row, ...NO_PROBE };
   if (row.probe !== null && sameProbeTarget(row.probe, probe)) return { ...row, probe };
   return { ...row, ...NO_PROBE, probe, probe_state: "unknown" };
+}
+
+/**
+ * The agent after a change of card: with `probe` when one was given (null:
+ * none), else with its probe, whose derived `a2a` URL follows a moved endpoint.
+ */
+function probeUpdated(before: AgentRow, next: AgentRow, probe: ResolvedProbe | null | undefined): AgentRow {
+  if (probe !== undefined) return withProbe(next, probe);
+  const moved = probeFollowingEndpoint(before.probe, before, next);
+  return moved ? withProbe(next, moved) : next;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -165,8 +176,8 @@ export function createRegistry({ store, config, clock, onCommit, onProbeChange, 
           if (!caller.bearer || !(tokenMatches(caller.bearer, existing.token_hash) || isAdmin(caller))) {
             throw new AppError("agent_id_taken", `the id ${JSON.stringify(card.id)} is registered to another agent; re-registering needs that agent's token`);
           }
-          // Without `probe`, a re-registration keeps the probe the agent has.
-          const next: AgentRow = probe === undefined ? { ...existing, ...heldCard(card), ...published } : withProbe({ ...existing, ...heldCard(card), ...published }, probe);
+          // Without `probe`, a re-registration keeps the probe the agent has (following a moved endpoint).
+          const next: AgentRow = probeUpdated(existing, { ...existing, ...heldCard(card), ...published }, probe);
           const change = decidePublishedCard(existing, next, now);
           if (!change) return { done: true, value: { row: existing, token: undefined, created: false } };
           return (await apply(change)) ? { done: true, value: { row: change.next, token: undefined, created: false } } : { done: false };
@@ -215,7 +226,7 @@ export function createRegistry({ store, config, clock, onCommit, onProbeChange, 
         for (const [key, value] of Object.entries(patch)) {
           if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
         }
-        if (probe !== undefined) next = withProbe(next, probe);
+        next = probeUpdated(row, next, probe);
         const change = decideCardUpdate(row, next, clock.now());
         if (!change) return { done: true, value: row };
         return (await apply(change)) ? { done: true, value: change.next } : { done: false };
