@@ -207,6 +207,7 @@ describe.each(STORES)("active probes (%s)", (kind) => {
       [{ ...probeAt("/x"), interval_ms: 1000 }, "body.probe.interval_ms"],
       [{ kind: "ftp", url: "ftp://x" }, "body.probe"],
       [{ kind: "tcp", host: "x.test" }, "body.probe"],
+      [{ ...probeAt("/x"), url: `http://user:secret@${PUBLIC_ADDRESS}/x` }, "body.probe.url"],
     ] as const;
     for (const [probe, field] of bad) {
       const res = await api(reg().url, "POST", "/api/v1/agents", { ...card(`bad-${kind}`), probe });

@@ -68,4 +68,11 @@ describe("resolveProbe", () => {
     expect(probeFollowingEndpoint(derived, before, { ...after, endpoint: "grpc://new.example:50051" })).toBeNull();
     expect(probeFollowingEndpoint(null, before, after)).toBeNull();
   });
+
+  it("refuses a probe URL that carries credentials, since the probe is shown to every reader", () => {
+    for (const spec of [{ kind: "http" as const, url: "https://user:secret@agent.example/healthz" }, { kind: "a2a" as const, url: "https://token@agent.example/card.json" }]) {
+      expect(resolveProbe(spec, defaults, agent)).toEqual({ ok: false, error: { field: "body.probe.url", message: expect.stringContaining("credentials") } });
+    }
+    expect(resolveProbe({ kind: "http", url: "https://agent.example/healthz?x=1" }, defaults, agent).ok).toBe(true);
+  });
 });

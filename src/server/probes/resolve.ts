@@ -31,6 +31,11 @@ export function resolveProbe(
     const field = spec.timeout_ms !== undefined ? "body.probe.timeout_ms" : "body.probe.interval_ms";
     return { ok: false, error: { field, message: `the timeout (${settings.timeout_ms}ms) must be shorter than the interval (${settings.interval_ms}ms)` } };
   }
+  // A probe's URL is shown to every reader (GET /agents/{id}/health): one that carries credentials is
+  // refused here rather than kept (the guarded fetcher would refuse to fetch it anyway).
+  if (spec.kind !== "tcp" && spec.url !== undefined && hasCredentials(spec.url)) {
+    return { ok: false, error: { field: "body.probe.url", message: "URLs with credentials (user:password@) are not accepted: the probe's URL is public" } };
+  }
   switch (spec.kind) {
     case "http":
       return { ok: true, probe: { kind: "http", url: spec.url, ...settings } };
@@ -79,4 +84,13 @@ export function probeFollowingEndpoint(
   if (probe.url !== wellKnownCardUrl(before.endpoint)) return null;
   const url = wellKnownCardUrl(after.endpoint);
   return url === null || url === probe.url ? null : { ...probe, url };
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    return false;
+  }
 }

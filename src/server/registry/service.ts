@@ -151,6 +151,20 @@ export function createRegistry({ store, config, clock, onCommit, onProbeChange, 
     throw new AppError("forbidden", `the token presented is not agent ${row.id}'s${allowAdmin ? " nor the admin token" : ""}`);
   }
 
+  /**
+   * A change the registry makes on its own to one agent (a probe's verdict, a
+   * card refresh): read, decide, commit guarded, again on a conflict. True
+   * when it committed; false when the agent is gone or nothing was to change.
+   */
+  function decideAndApply(id: string, decide: (row: AgentRow, now: number) => Change | null): Promise<boolean> {
+    return serialized(id, () => retrying<boolean>(async () => {
+      const row = await store.getAgent(id);
+      const change = row && decide(row, clock.now());
+      if (!change) return { done: true, value: false };
+      return (await apply(change)) ? { done: true, value: true } : { done: false };
+    }));
+  }
+
   /** Background passes: decides on each candidate and commits; counts the commits that won (and `counts`). */
   async function applyEach<T>(candidates: T[], decide: (candidate: T) => Change | null, counts: (change: Change) => boolean = () => true): Promise<number> {
     let n = 0;
@@ -290,22 +304,12 @@ export function createRegistry({ store, config, clock, onCommit, onProbeChange, 
      * like every change: a heartbeat that lands first makes it decide again.
      */
     async probeTransition(id: string, transition: ProbeTransition): Promise<boolean> {
-      return serialized(id, () => retrying<boolean>(async () => {
-        const row = await store.getAgent(id);
-        const change = row && decideProbeTransition(row, transition, clock.now(), config);
-        if (!change) return { done: true, value: false };
-        return (await apply(change)) ? { done: true, value: true } : { done: false };
-      }));
+      return decideAndApply(id, (row, now) => decideProbeTransition(row, transition, now, config));
     },
 
     /** Trust earned by `periodMs` of passing probes (decide.ts `decideProbeCredit`); false when nothing was earned. */
     async probeCredit(id: string, periodMs: number): Promise<boolean> {
-      return serialized(id, () => retrying<boolean>(async () => {
-        const row = await store.getAgent(id);
-        const change = row && decideProbeCredit(row, periodMs, clock.now(), config);
-        if (!change) return { done: true, value: false };
-        return (await apply(change)) ? { done: true, value: true } : { done: false };
-      }));
+      return decideAndApply(id, (row, now) => decideProbeCredit(row, periodMs, now, config));
     },
 
     /**
@@ -324,12 +328,7 @@ export function createRegistry({ store, config, clock, onCommit, onProbeChange, 
 
     /** Stores what a claimed refresh found (`claimedUntil`: the claimed row's card_refresh_at); false when the claim was lost or the agent is gone. */
     async finishCardRefresh(id: string, claimedUntil: number, outcome: RefreshOutcome): Promise<boolean> {
-      return serialized(id, () => retrying<boolean>(async () => {
-        const row = await store.getAgent(id);
-        const change = row && decideCardRefresh(row, claimedUntil, outcome, clock.now(), config);
-        if (!change) return { done: true, value: false };
-        return (await apply(change)) ? { done: true, value: true } : { done: false };
-      }));
+      return decideAndApply(id, (row, now) => decideCardRefresh(row, claimedUntil, outcome, now, config));
     },
 
     /**

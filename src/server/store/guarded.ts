@@ -14,7 +14,7 @@
 import { AppError } from "../errors.js";
 import type { Outage } from "./outage.js";
 import type { Store } from "./store.js";
-import type { ProbeLeases } from "./probe-leases.js";
+import { wrapLeases, type ProbeLeases } from "./probe-leases.js";
 
 export interface GuardOptions {
   outage: Outage;
@@ -81,15 +81,7 @@ export function guardStore(store: Store, opts: GuardOptions): Store {
 
   // The probe runner's rows are guarded like the store's own calls: an outage is told once, and a failure is a 503 `store_unavailable`.
   let leases: ProbeLeases | null = null;
-  const guardedLeases = (): ProbeLeases => {
-    if (leases) return leases;
-    const inner = store.probeLeases();
-    const wrapped = {} as Record<string, unknown>;
-    for (const [name, method] of Object.entries(inner) as [string, (...args: unknown[]) => unknown][]) {
-      wrapped[name] = (...args: unknown[]) => call(name, () => method(...args));
-    }
-    return (leases = wrapped as unknown as ProbeLeases);
-  };
+  const guardedLeases = (): ProbeLeases => (leases ??= wrapLeases(store.probeLeases(), call));
 
   const overrides: Partial<Store> = {
     probeLeases: guardedLeases,

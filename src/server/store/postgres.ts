@@ -32,7 +32,7 @@ import { channelFor, clientConfig, type PostgresStoreOptions } from "./postgres-
 import { isRetryable, isStaleConnection, toStoreError } from "./postgres-errors.js";
 import { PgListener } from "./postgres-listener.js";
 import { commitStatement, compiler, type CommitOutcome } from "./postgres-sql.js";
-import { createProbeLeases, mapLeaseErrors, type ProbeDatabase, type ProbeLeases } from "./probe-leases.js";
+import { createProbeLeases, wrapLeases, type ProbeDatabase, type ProbeLeases } from "./probe-leases.js";
 import * as queries from "./queries.js";
 import { reapCandidatesQuery, toOfflineAgent } from "./reap-query.js";
 import { COUNTS_SQL, foldCounts, fromTable, listCountQuery, listPageQuery, type AgentTable } from "./rows.js";
@@ -278,7 +278,10 @@ class PostgresStore implements Store {
   private leases: ProbeLeases | null = null;
   probeLeases(): ProbeLeases {
     // Kysely over the store's own pool (ended with the store); the claim needs FOR UPDATE SKIP LOCKED.
-    this.leases ??= mapLeaseErrors(createProbeLeases(new Kysely<ProbeDatabase>({ dialect: new PostgresDialect({ pool: this.pool }) }), "postgres"), toStoreError);
+    // Failures as the store's own (toStoreError): an unreachable server is a 503 `store_unavailable`.
+    this.leases ??= wrapLeases(createProbeLeases(new Kysely<ProbeDatabase>({ dialect: new PostgresDialect({ pool: this.pool }) }), "postgres"), (_, run) =>
+      run().catch((err: unknown) => Promise.reject(toStoreError(err))),
+    );
     return this.leases;
   }
 

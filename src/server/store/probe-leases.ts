@@ -284,11 +284,11 @@ export function sameProbeTarget(a: ResolvedProbe, b: ResolvedProbe): boolean {
   return "url" in a && "url" in b && a.url === b.url;
 }
 
-/** The same leases with every failure passed through `map` first (PostgreSQL: its errors as the store's, e.g. 503 `store_unavailable`). */
-export function mapLeaseErrors(leases: ProbeLeases, map: (err: unknown) => unknown): ProbeLeases {
-  const mapped = {} as Record<string, unknown>;
+/** The same leases with each call run through `around` (by its name): the store guard and error mapping wrap them this way. */
+export function wrapLeases(leases: ProbeLeases, around: (name: string, run: () => Promise<unknown>) => unknown): ProbeLeases {
+  const wrapped = {} as Record<string, unknown>;
   for (const [name, method] of Object.entries(leases) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    mapped[name] = (...args: unknown[]) => method(...args).catch((err: unknown) => Promise.reject(map(err)));
+    wrapped[name] = (...args: unknown[]) => around(name, () => method(...args));
   }
-  return mapped as unknown as ProbeLeases;
+  return wrapped as unknown as ProbeLeases;
 }
