@@ -2,7 +2,7 @@ import { QueryClient, QueryObserver } from "@tanstack/react-query";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Agent, HealthReport, TrustReport } from "@agentmesh/client";
 import { agentKey, healthKey, trustKey } from "../api/agent";
-import { statsKey } from "../api/agents-window";
+import { pageKey, statsKey } from "../api/agents-window";
 import { FakeSubscription, fakeClient } from "../test/fake-client";
 import { FakeLocks } from "../test/fake-locks";
 import { agentEventsKey, type AgentEvents } from "../api/agent-events";
@@ -46,6 +46,22 @@ describe("LiveSync", () => {
     live.start(10);
     expect(live.missedSince(9)).toBe(true);
     expect(live.missedSince(10)).toBe(false);
+  });
+
+  it("marks the agents-table pages no view shows stale, so going back to other filters reads them again; shown pages are left to the table", () => {
+    const live = liveFrom(10);
+    const params = { q: "", health: undefined, sort: "name", order: "asc" } as never;
+    const hidden = pageKey({ ...(params as object), q: "old" } as never, 0, 100);
+    const shown = pageKey(params, 0, 100);
+    client.setQueryData(hidden, { agents: [], total: 0, limit: 100, offset: 0, cursor: 10 });
+    client.setQueryData(shown, { agents: [], total: 0, limit: 100, offset: 0, cursor: 10 });
+    const observer = new QueryObserver(client, { queryKey: shown, queryFn: () => new Promise(() => {}), staleTime: Infinity });
+    const unsubscribe = observer.subscribe(() => {});
+    FakeSubscription.latest().emit("agent_health_changed", 11, healthChanged(agent("x", { health_status: "offline" }), "healthy"));
+    expect(client.getQueryState(hidden)?.isInvalidated).toBe(true);
+    expect(client.getQueryState(shown)?.isInvalidated).toBe(false);
+    unsubscribe();
+    live.stop();
   });
 
   it("hands a burst of events to its listeners in one batch", () => {

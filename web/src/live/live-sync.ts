@@ -163,6 +163,10 @@ export class LiveSync {
       if (event.type !== "agent_deregistered") this.updateAgent(event.agent, refetch);
     }
     for (const key of refetch) void this.queryClient.invalidateQueries({ queryKey: JSON.parse(key) as unknown[], exact: true });
+    // Pages of the agents table that no view shows now (other filters, another sort, kept for a while) are
+    // not kept live by the table: marked stale, so going back to them reads them again instead of showing
+    // rows from before these events. Nothing is fetched now.
+    void this.queryClient.invalidateQueries({ queryKey: windowKey, refetchType: "none", predicate: (q) => q.getObserversCount() === 0 });
     this.feed.push(events);
     if (removed !== this.removed) {
       this.removed = removed;
